@@ -1,0 +1,230 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from bots.channels import Channel  # noqa: F401  (re-exported for convenience)
+from scheduling.rules.cadence import CadenceError, parse_cadence
+from scheduling.rules.working_hours import WEEKDAYS
+
+SPAMMY_CADENCE_HELP = (
+    "Delays between follow-ups, in order, like <code>5m, 15m, 1d</code> (m = minutes, h = hours, "
+    "d = days, at least 1 minute each, at most 10). Be gentle: several messages within an hour, "
+    "or more than 3-4 follow-ups in all, read as spam and drive opt-outs (STOP) and carrier "
+    "filtering. Day delays keep the local time of day in the bot's time zone."
+)
+
+
+def validate_timezone(value):
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            f'"{value}" is not a time zone. Use an IANA name such as America/New_York.'
+        ) from None
+
+
+class Bot(models.Model):
+    name = models.CharField(max_length=200, help_text="Shown to contacts as the business name.")
+    active = models.BooleanField(default=True, help_text="Follow-ups are never sent while the bot is inactive.")
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone],
+        help_text="IANA time zone, e.g. America/New_York. Working hours are read in it.",
+    )
+    auto_follow_up = models.BooleanField(
+        "Auto Follow-Up goal", default=True,
+        help_text="The bot's Auto Follow-Up goal: when off, none of its scenarios plans anything.",
+    )
+    channel_switching = models.BooleanField(
+        default=True,
+        help_text="Follow up by SMS when live chat has gone quiet, or when Facebook, Instagram or "
+        "WhatsApp are past their 24-hour window (needs the contact's phone number).",
+    )
+    booking_link = models.URLField(blank=True, help_text="Where contacts book; used in messages.")
+    ai_model = models.CharField(
+        "AI model", max_length=200, blank=True,
+        help_text="A litellm model name (e.g. gpt-4o-mini). Empty: built-in rules and message templates.",
+    )
+    business_context = models.TextField(blank=True, help_text="What the AI may say about the business.")
+    sms_from = models.CharField("SMS sender number", max_length=32, blank=True,
+                                help_text="E.164 number; empty uses the TWILIO_SMS_FROM setting.")
+    whatsapp_from = models.CharField("WhatsApp sender number", max_length=32, blank=True,
+                                     help_text="E.164 number; empty uses the TWILIO_WHATSAPP_FROM setting.")
+    connector_url = models.URLField(
+        blank=True, help_text="Your connector for Facebook, Instagram and live chat: follow-ups "
+        "on those channels are POSTed there as signed JSON.",
+    )
+    connector_secret = models.CharField(max_length=200, blank=True,
+                                        help_text="Shared secret for the connector's HMAC-SHA256 signature.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def windows(self):
+        """Working windows as the pure rules take them: {weekday: [(start, end)]}."""
+        windows: dict[int, list] = {}
+        for w in self.working_windows.all():
+            windows.setdefault(w.weekday, []).append((w.start, w.end))
+        return windows
+
+    def scenario(self, kind):
+        return next((s for s in self.scenarios.all() if s.kind == kind), None)
+
+
+class WorkingWindow(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="working_windows")
+    weekday = models.IntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField(null=True, blank=True, help_text="Empty means midnight (end of the day).")
+
+    class Meta:
+        ordering = ["weekday", "start"]
+
+    def __str__(self):
+        end = self.end.strftime("%H:%M") if self.end else "24:00"
+        return f"{WEEKDAYS[self.weekday]} {self.start:%H:%M}-{end}"
+
+    def clean(self):
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValidationError({"end": "A window must end after it starts (leave empty for midnight)."})
+
+
+class ScenarioKind(models.TextChoices):
+    STOPPED_REPLYING = "stopped_replying", "Contact Stopped Replying"
+    BUSY = "busy", "Contact is Busy"
+    SPECIFIC_TIME = "specific_time", "Contact Requests a Specific Follow-Up Time"
+
+
+# Cadence a new bot's scenarios start with.
+DEFAULT_CADENCES = {
+    ScenarioKind.STOPPED_REPLYING: "1h, 1d",
+    ScenarioKind.BUSY: "2h, 1d",
+    ScenarioKind.SPECIFIC_TIME: "1d",
+}
+
+
+class Scenario(models.Model):
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="scenarios")
+    kind = models.CharField(max_length=32, choices=ScenarioKind.choices)
+    enabled = models.BooleanField(default=True)
+    cadence = models.CharField(max_length=200, blank=True, help_text=SPAMMY_CADENCE_HELP)
+    use_custom_message = models.BooleanField(
+        default=False, help_text="Send the text below instead of an AI-generated message."
+    )
+    custom_message = models.TextField(
+        blank=True, help_text="Placeholders: {first_name}, {business_name}, {booking_link}."
+    )
+    workflow = models.ForeignKey(
+        "Workflow", null=True, blank=True, on_delete=models.SET_NULL, related_name="scenarios",
+        help_text="Runs whenever a follow-up of this scenario is sent.",
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bot", "kind"], name="one_scenario_of_each_kind")]
+        ordering = ["bot", "kind"]
+
+    def __str__(self):
+        return f"{self.bot}: {self.get_kind_display()}"
+
+    @property
+    def delays(self):
+        return parse_cadence(self.cadence, allow_empty=self.kind == ScenarioKind.SPECIFIC_TIME)
+
+    def clean(self):
+        errors = {}
+        try:
+            self.delays
+        except CadenceError as exc:
+            errors["cadence"] = str(exc)
+        if self.use_custom_message:
+            from channels_out.text import PlaceholderError, check_placeholders
+
+            if not self.custom_message.strip():
+                errors["custom_message"] = "Write the custom message, or untick “use custom message”."
+            else:
+                try:
+                    check_placeholders(self.custom_message)
+                except PlaceholderError as exc:
+                    errors["custom_message"] = str(exc)
+        if self.workflow_id and self.bot_id and self.workflow.bot_id != self.bot_id:
+            errors["workflow"] = "Choose a workflow of this bot."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Workflow(models.Model):
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="workflows")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["bot", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+# Actions that would start or hand the conversation to another bot. They do not exist,
+# and naming one gets this message, so a follow-up can never set off a bot loop.
+BOT_ACTION_NAMES = frozenset({"start_bot", "trigger_bot", "handover_bot", "hand_over_to_bot", "assign_bot", "bot"})
+NO_BOT_ACTIONS = (
+    "A workflow cannot start or hand over to another bot: follow-ups must never set off another "
+    "bot. Use “assign to user” or “notify user” to bring a person in."
+)
+
+
+class WorkflowAction(models.Model):
+    class Kind(models.TextChoices):
+        ADD_TAG = "add_tag", "Add tag"
+        REMOVE_TAG = "remove_tag", "Remove tag"
+        ASSIGN = "assign", "Assign the conversation to a user"
+        NOTIFY = "notify", "Notify a user"
+        WEBHOOK = "webhook", "POST a signed JSON webhook"
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="actions")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    tag = models.CharField(max_length=100, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    webhook_url = models.URLField(blank=True)
+    webhook_secret = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["workflow", "position", "id"]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    def clean_fields(self, exclude=None):
+        if self.kind in BOT_ACTION_NAMES or "bot" in (self.kind or "").lower():
+            raise ValidationError({"kind": NO_BOT_ACTIONS})
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        needs = {
+            self.Kind.ADD_TAG: ("tag", "Name the tag to add."),
+            self.Kind.REMOVE_TAG: ("tag", "Name the tag to remove."),
+            self.Kind.ASSIGN: ("user", "Choose the user to assign the conversation to."),
+            self.Kind.NOTIFY: ("user", "Choose the user to notify."),
+            self.Kind.WEBHOOK: ("webhook_url", "Enter the address to POST to."),
+        }
+        field, message = needs.get(self.kind, (None, None))
+        if field and not getattr(self, field if field != "user" else "user_id"):
+            raise ValidationError({field: message})

@@ -1,0 +1,31 @@
+"""The one interface every sender implements."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    follow_up_id: int
+    bot_id: int
+    conversation_id: int
+    channel: str
+    to: str  # phone number (E.164), email address, or the contact id for chat connectors
+    text: str
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_id: str = ""
+    delivery_status: str = ""  # "queued", "sent", ... as far as the sender knows at once
+
+
+class SendError(Exception):
+    """The provider refused the message; str() is the reason recorded on the follow-up."""
+
+
+class Sender:
+    name = "sender"
+
+    def send(self, message: Outgoing) -> SendResult:  # pragma: no cover - interface
+        raise NotImplementedError

@@ -1,0 +1,109 @@
+import zoneinfo
+
+from django.conf import settings
+from django.db import models
+
+from bots.channels import Channel
+from bots.models import Bot, validate_timezone
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(models.Model):
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=32, blank=True, db_index=True, help_text="E.164, like +15555550100.")
+    email = models.EmailField(blank=True)
+    timezone = models.CharField(
+        max_length=64, blank=True, validators=[validate_timezone],
+        help_text="IANA time zone; empty means the bot's. Requested times are read in it.",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_name", "last_name", "id"]
+
+    def __str__(self):
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.phone or self.email or f"Contact {self.pk}"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone) if self.timezone else self.bot.tz
+
+    def opted_out_channels(self) -> frozenset[str]:
+        return frozenset(o.channel for o in self.opt_outs.all())
+
+
+class OptOut(models.Model):
+    """The contact sent a carrier opt-out keyword on this channel: nothing more goes there."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="opt_outs")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contact", "channel"], name="one_opt_out_per_channel")]
+
+    def __str__(self):
+        return f"{self.contact} opted out of {self.get_channel_display()}"
+
+
+class Conversation(models.Model):
+    """One per bot and contact. `channel` is where the contact last wrote from."""
+
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    stopped = models.BooleanField(default=False, help_text="No follow-ups until the contact writes again.")
+    stopped_reason = models.CharField(max_length=32, blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bot", "contact"], name="one_conversation_per_contact")]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.contact} on {self.get_channel_display()}"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", "Outbound"
+
+    class Author(models.TextChoices):
+        CONTACT = "contact", "Contact"
+        BOT = "bot", "Bot"
+        AGENT = "agent", "Human agent"
+        FOLLOW_UP = "follow_up", "Auto Follow-Up"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    author = models.CharField(max_length=16, choices=Author.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    text = models.TextField(blank=True)
+    at = models.DateTimeField(db_index=True)
+    is_follow_up = models.BooleanField(default=False)
+    # What the classifier made of an inbound message, kept for the Response Info page.
+    intent = models.CharField(max_length=32, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    classified_by = models.CharField(max_length=100, blank=True)
+    # The provider's id (Twilio's MessageSid), so inbound retries and status callbacks match.
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["conversation", "at"], name="message_conversation_at")]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.at:%Y-%m-%d %H:%M}: {self.text[:40]}"

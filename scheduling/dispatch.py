@@ -1,0 +1,218 @@
+"""Sending what is due, at most once per follow-up, with several dispatchers at once.
+
+1. Claim: in a short transaction, pick due pending rows (SKIP LOCKED on PostgreSQL) and
+   move them to `sending` with a claim token by a conditional UPDATE. Only rows this run
+   moved are its own. The claim commits before any network call.
+2. Check and send each claimed row outside any transaction: text (maybe a model call),
+   then the sender (a provider call).
+3. Record the outcome with a conditional UPDATE on the claim token, and plan the next
+   step, in one transaction under the conversation's lock.
+
+A row left in `sending` by a crash is never sent again: after SEND_OUTCOME_TIMEOUT_SECONDS
+it becomes failed / send_outcome_unknown for a person to look at.
+"""
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from channels_out import routing
+from channels_out.compose import compose
+from channels_out.senders.base import Outgoing, SendError
+from conversations.models import Conversation, Message
+from scheduling import planning
+from scheduling.clock import system_clock
+from scheduling.models import FollowUp
+from scheduling.rules.send_checks import Decision, DueState, decide
+
+log = logging.getLogger("followups.dispatch")
+
+Status = FollowUp.Status
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    deferred: int = 0
+    failed: int = 0
+    released: int = 0
+    outcome_unknown: int = 0
+    outcomes: list = field(default_factory=list)
+
+
+def dispatch_due(clock=system_clock, *, sender=None, batch_size=None, time_budget=None,
+                 on_sent=None) -> DispatchReport:
+    """Claim and handle every follow-up due by `clock.now()`, batch after batch.
+
+    `sender` replaces the configured senders (simulate, tests, benchmarks). `time_budget`
+    (seconds of real time) stops claiming more and hands unstarted rows back, so a task
+    timeout never strands claimed rows.
+    """
+    batch_size = batch_size or settings.DISPATCH_BATCH_SIZE
+    deadline = time.monotonic() + time_budget if time_budget else None
+    report = DispatchReport()
+    report.outcome_unknown = fail_stale_claims(clock.now())
+    while deadline is None or time.monotonic() < deadline:
+        token = uuid.uuid4().hex
+        ids = claim(clock.now(), token, batch_size)
+        if not ids:
+            break
+        report.claimed += len(ids)
+        for position, follow_up in enumerate(_load(ids)):
+            if deadline is not None and time.monotonic() >= deadline:
+                report.released += release(ids[position:], token)
+                return report
+            outcome = handle_claimed(follow_up, token, clock, sender=sender, on_sent=on_sent)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            report.outcomes.append((follow_up.pk, outcome))
+    return report
+
+
+def claim(now, token: str, batch_size: int) -> list[int]:
+    with transaction.atomic():
+        candidates = list(
+            FollowUp.objects.filter(status=Status.PENDING, planned_at__lte=now)
+            .order_by("planned_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not candidates:
+            return []
+        FollowUp.objects.filter(id__in=candidates, status=Status.PENDING).update(
+            status=Status.SENDING, claimed_at=now, claim_token=token
+        )
+    return list(
+        FollowUp.objects.filter(claim_token=token, status=Status.SENDING).order_by("planned_at", "id")
+        .values_list("id", flat=True)
+    )
+
+
+def release(ids, token: str) -> int:
+    return FollowUp.objects.filter(id__in=list(ids), claim_token=token, status=Status.SENDING).update(
+        status=Status.PENDING, claimed_at=None, claim_token=""
+    )
+
+
+def fail_stale_claims(now) -> int:
+    cutoff = now - timedelta(seconds=settings.SEND_OUTCOME_TIMEOUT_SECONDS)
+    return FollowUp.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).update(
+        status=Status.FAILED, reason="send_outcome_unknown", finished_at=now
+    )
+
+
+def _load(ids):
+    rows = (
+        FollowUp.objects.filter(id__in=ids)
+        .select_related("scenario", "conversation__bot", "conversation__contact", "trigger_message")
+        .prefetch_related("conversation__bot__working_windows", "conversation__contact__opt_outs")
+    )
+    by_id = {f.pk: f for f in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def due_state(follow_up: FollowUp, now) -> DueState:
+    conversation = follow_up.conversation
+    bot, contact = conversation.bot, conversation.contact
+    last_inbound = conversation.last_inbound_at
+    return DueState(
+        now=now,
+        bot_active=bot.active,
+        scenario_enabled=follow_up.scenario.enabled and bot.auto_follow_up,
+        conversation_stopped=conversation.stopped,
+        contact_wrote_since_planned=last_inbound is not None and last_inbound > follow_up.created_at,
+        windows=bot.windows(),
+        tz=bot.tz,
+        conversation_channel=conversation.channel,
+        channel_switching=bot.channel_switching,
+        has_phone=bool(contact.phone),
+        last_inbound_at=last_inbound,
+        opted_out=contact.opted_out_channels(),
+    )
+
+
+def _mine(follow_up: FollowUp, token: str):
+    return FollowUp.objects.filter(pk=follow_up.pk, claim_token=token, status=Status.SENDING)
+
+
+def handle_claimed(follow_up: FollowUp, token: str, clock, *, sender=None, on_sent=None) -> str:
+    """Check, send and record one claimed follow-up; returns the outcome's name."""
+    now = clock.now()
+    # Renew the claim: the staleness clock counts from the moment we really start.
+    if not _mine(follow_up, token).update(claimed_at=now):
+        return "failed"
+    decision = decide(due_state(follow_up, now))
+    if decision.action != "send":
+        return _finish_unsent(follow_up, token, decision, now)
+
+    text, source = compose(follow_up)
+    contact = follow_up.conversation.contact
+    outgoing = Outgoing(
+        follow_up_id=follow_up.pk, bot_id=follow_up.conversation.bot_id,
+        conversation_id=follow_up.conversation_id, channel=decision.channel,
+        to=routing.address(decision.channel, contact), text=text,
+    )
+    try:
+        result = (sender or routing.sender_for(decision.channel)).send(outgoing)
+    except SendError as exc:
+        return _record_failure(follow_up, token, clock.now(), str(exc) or "send_failed", text, source, decision)
+    except Exception as exc:  # noqa: BLE001 - the outcome of an unexpected error is unknown
+        log.exception("sender crashed on follow-up %s", follow_up.pk)
+        return _record_failure(follow_up, token, clock.now(), f"send_outcome_unknown: {exc}"[:200], text,
+                               source, decision)
+    _record_sent(follow_up, token, clock.now(), decision.channel, text, source, result)
+    if on_sent:
+        on_sent(follow_up)
+    return "sent"
+
+
+def _finish_unsent(follow_up, token, decision: Decision, now) -> str:
+    if decision.action == "defer":
+        _mine(follow_up, token).update(status=Status.PENDING, planned_at=decision.defer_to,
+                                       claimed_at=None, claim_token="")
+        return "deferred"
+    status = Status.SKIPPED if decision.action == "skip" else Status.CANCELLED
+    with transaction.atomic():
+        Conversation.objects.select_for_update().filter(pk=follow_up.conversation_id).first()
+        if not _mine(follow_up, token).update(status=status, reason=decision.reason, finished_at=now):
+            return "failed"
+        if status == Status.SKIPPED:
+            # A skipped step still uses its slot in the cadence: the next one counts from now.
+            _refresh_conversation(follow_up)
+            planning.plan_next_step(follow_up, done_at=now)
+    return "skipped" if status == Status.SKIPPED else "cancelled"
+
+
+def _record_failure(follow_up, token, now, reason, text, source, decision) -> str:
+    _mine(follow_up, token).update(status=Status.FAILED, reason=reason[:200], finished_at=now, text=text,
+                                   text_source=source, channel=decision.channel)
+    return "failed"
+
+
+def _record_sent(follow_up, token, now, channel, text, source, result) -> None:
+    with transaction.atomic():
+        Conversation.objects.select_for_update().filter(pk=follow_up.conversation_id).first()
+        message = Message.objects.create(
+            conversation_id=follow_up.conversation_id, direction=Message.Direction.OUTBOUND,
+            author=Message.Author.FOLLOW_UP, channel=channel, text=text, at=now, is_follow_up=True,
+            provider_id=result.provider_id,
+        )
+        # If the staleness sweep gave up on this row meanwhile, the truth is still "sent".
+        FollowUp.objects.filter(pk=follow_up.pk, claim_token=token).exclude(status=Status.SENT).update(
+            status=Status.SENT, reason="", finished_at=now, channel=channel, text=text, text_source=source,
+            sent_message=message, provider_id=result.provider_id, delivery_status=result.delivery_status,
+        )
+        _refresh_conversation(follow_up)
+        planning.plan_next_step(follow_up, done_at=now)
+
+
+def _refresh_conversation(follow_up: FollowUp) -> None:
+    """Re-read the conversation under the lock: a reply may have come in during the send."""
+    follow_up.conversation.refresh_from_db(fields=["stopped", "channel", "last_inbound_at"])

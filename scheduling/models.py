@@ -1,0 +1,95 @@
+from django.db import models
+from django.db.models import Q
+
+from bots.channels import Channel
+from bots.models import Scenario, ScenarioKind
+from conversations.models import Conversation, Message
+
+
+class FollowUp(models.Model):
+    """One planned follow-up message: the source of truth for what is sent, once, when.
+
+    pending -> sending (claimed by a dispatcher, committed before any network call)
+            -> sent | failed; pending -> cancelled | skipped. Nothing goes back to pending
+    except a deferral at send time (working hours changed), which only touches pending rows.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    class Delivery(models.TextChoices):
+        NONE = "", "—"
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        UNDELIVERED = "undelivered", "Undelivered"
+        FAILED = "failed", "Failed"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="follow_ups")
+    scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="follow_ups")
+    kind = models.CharField(max_length=32, choices=ScenarioKind.choices)
+    step = models.PositiveSmallIntegerField()
+    steps_total = models.PositiveSmallIntegerField()
+    due_at = models.DateTimeField(help_text="When the cadence makes it due, before working hours.")
+    planned_at = models.DateTimeField(help_text="When it goes out: the due time moved into working hours.")
+    channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=200, blank=True)
+    trigger_message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="planned_follow_ups"
+    )
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_step"
+    )
+    sent_message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_by_follow_up"
+    )
+    text = models.TextField(blank=True)
+    text_source = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    delivery_status = models.CharField(max_length=16, choices=Delivery.choices, blank=True)
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-planned_at", "-id"]
+        indexes = [
+            # The dispatcher's query: pending rows by planned time. Partial, so it stays as
+            # small as the pending set, not the whole history.
+            models.Index(fields=["planned_at"], condition=Q(status="pending"), name="followup_pending_due"),
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="followup_sending_claimed"),
+            models.Index(fields=["conversation", "status"], name="followup_conversation_status"),
+        ]
+        constraints = [
+            # The engine plans one step at a time: a conversation never has two pending
+            # follow-ups, whatever races between webhooks and dispatchers.
+            models.UniqueConstraint(
+                fields=["conversation"], condition=Q(status="pending"), name="one_pending_follow_up_per_conversation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.step}/{self.steps_total} for {self.conversation}"
+
+    @property
+    def deferred(self) -> bool:
+        return self.planned_at != self.due_at
+
+
+class EngineEvent(models.Model):
+    """A note of what the engine did and why, shown on the Response Info page."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="engine_events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=32)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]

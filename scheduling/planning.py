@@ -1,0 +1,108 @@
+"""Creating, moving and cancelling follow-ups. Callers hold the conversation's row lock."""
+
+from datetime import datetime
+
+from bots.models import Scenario
+from conversations.models import Conversation, Message
+from scheduling.models import EngineEvent, FollowUp
+from scheduling.rules import steps
+from scheduling.rules.channel_choice import choose_channel
+from scheduling.rules.working_hours import next_open
+
+LIVE = (FollowUp.Status.PENDING, FollowUp.Status.SENDING)
+
+
+def predicted_channel(conversation: Conversation, at: datetime) -> str:
+    """The channel the follow-up would use if it went out at `at` (checked again then)."""
+    contact = conversation.contact
+    choice = choose_channel(
+        conversation_channel=conversation.channel,
+        channel_switching=conversation.bot.channel_switching,
+        has_phone=bool(contact.phone),
+        last_inbound_at=conversation.last_inbound_at,
+        at=at,
+        opted_out=contact.opted_out_channels(),
+    )
+    return choice.channel or ""
+
+
+def _timing(conversation: Conversation, due_at: datetime):
+    bot = conversation.bot
+    planned_at = next_open(due_at, bot.windows(), bot.tz)
+    return planned_at, predicted_channel(conversation, planned_at)
+
+
+def plan(
+    conversation: Conversation,
+    scenario: Scenario,
+    *,
+    step: int,
+    due_at: datetime | None,
+    now: datetime,
+    trigger: Message | None,
+    previous: FollowUp | None = None,
+) -> FollowUp | None:
+    """Plan `step` of `scenario`, deferred into working hours. None when there is no such step."""
+    if due_at is None:
+        return None
+    planned_at, channel = _timing(conversation, due_at)
+    follow_up = FollowUp.objects.create(
+        conversation=conversation,
+        scenario=scenario,
+        kind=scenario.kind,
+        step=step,
+        steps_total=steps.steps_total(scenario.kind, scenario.delays),
+        due_at=due_at,
+        planned_at=planned_at,
+        channel=channel,
+        trigger_message=trigger,
+        previous=previous,
+        created_at=now,
+    )
+    return follow_up
+
+
+def replan_first_step(follow_up: FollowUp, *, due_at: datetime, now: datetime, trigger: Message) -> None:
+    """Move a pending follow-up back to step 1 from a new message, keeping one row per plan."""
+    planned_at, channel = _timing(follow_up.conversation, due_at)
+    FollowUp.objects.filter(pk=follow_up.pk, status=FollowUp.Status.PENDING).update(
+        step=1,
+        steps_total=steps.steps_total(follow_up.scenario.kind, follow_up.scenario.delays),
+        due_at=due_at,
+        planned_at=planned_at,
+        channel=channel,
+        trigger_message=trigger,
+        previous=None,
+        created_at=now,
+    )
+    note(follow_up.conversation, now, "replanned", f"{follow_up.get_kind_display()} restarted from a new message")
+
+
+def plan_next_step(done: FollowUp, *, done_at: datetime) -> FollowUp | None:
+    """After step n went out (or was skipped), plan step n+1 from that moment."""
+    conversation = done.conversation
+    scenario = done.scenario
+    if conversation.stopped or not scenario.enabled or not conversation.bot.auto_follow_up:
+        return None
+    last_inbound = conversation.last_inbound_at
+    if last_inbound is not None and last_inbound > done.created_at:
+        return None  # the contact answered meanwhile: the logic was reset
+    if conversation.follow_ups.filter(status=FollowUp.Status.PENDING).exists():
+        return None  # something newer (a reply, a new outbound) already decided what comes next
+    due_at = steps.next_due(scenario.kind, scenario.delays, done.step, done_at, conversation.bot.tz)
+    return plan(conversation, scenario, step=done.step + 1, due_at=due_at, now=done_at,
+                trigger=done.trigger_message, previous=done)
+
+
+def cancel_pending(conversation: Conversation, *, reason: str, at: datetime) -> int:
+    return conversation.follow_ups.filter(status=FollowUp.Status.PENDING).update(
+        status=FollowUp.Status.CANCELLED, reason=reason, finished_at=at
+    )
+
+
+def live_follow_ups(conversation: Conversation):
+    return conversation.follow_ups.filter(status__in=LIVE)
+
+
+def note(conversation: Conversation, at: datetime, kind: str, detail: str = "") -> None:
+    EngineEvent.objects.create(conversation=conversation, at=at, kind=kind, detail=detail[:300])

@@ -1,0 +1,75 @@
+"""Cadences: "5m, 15m, 1d" parsed into delays, and a delay added to an instant."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduling.rules.localtime import add_local_days, utc
+
+MAX_STEPS = 10
+MAX_DELAY = timedelta(days=365)
+
+_UNITS = {
+    "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
+    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
+    "d": "days", "day": "days", "days": "days",
+    "w": "weeks", "wk": "weeks", "wks": "weeks", "week": "weeks", "weeks": "weeks",
+}
+_DELAY = re.compile(r"^(\d{1,6})\s*([a-z]+)$")
+
+
+class CadenceError(ValueError):
+    """A cadence a business owner typed that the engine cannot run; the text says why."""
+
+
+@dataclass(frozen=True)
+class Delay:
+    amount: int
+    unit: str  # "minutes", "hours", "days" or "weeks"
+
+    def __str__(self):
+        return f"{self.amount}{self.unit[0]}"
+
+    @property
+    def approximate(self) -> timedelta:
+        return timedelta(**{self.unit: self.amount})
+
+    def after(self, moment: datetime, tz: ZoneInfo) -> datetime:
+        """Minutes and hours are exact durations; days and weeks keep the local time in `tz`."""
+        if self.unit in ("minutes", "hours"):
+            return utc(moment) + self.approximate
+        days = self.amount * (7 if self.unit == "weeks" else 1)
+        return add_local_days(moment, days, tz)
+
+
+def parse_delay(text: str) -> Delay:
+    match = _DELAY.match(text.strip().lower())
+    if not match or match.group(2) not in _UNITS:
+        raise CadenceError(
+            f'"{text.strip()}" is not a delay: write a number and a unit, like 5m, 2h or 1d.'
+        )
+    delay = Delay(int(match.group(1)), _UNITS[match.group(2)])
+    if delay.approximate < timedelta(minutes=1):
+        raise CadenceError(f'"{text.strip()}" is too short: every delay must be at least 1 minute.')
+    if delay.approximate > MAX_DELAY:
+        raise CadenceError(f'"{text.strip()}" is too long: a delay can be at most 365 days.')
+    return delay
+
+
+def parse_cadence(text: str, *, allow_empty: bool = False) -> list[Delay]:
+    """Parse "5m, 15m, 1d" (commas or spaces between delays) into delays, or explain why not."""
+    if not isinstance(text, str):
+        raise CadenceError("The cadence must be text like 5m, 15m, 1d.")
+    parts = [p for p in re.split(r"[,;\s]+(?=\d)|[,;]", text.strip()) if p.strip()]
+    if not parts:
+        if allow_empty:
+            return []
+        raise CadenceError("This scenario needs at least one follow-up: enter a cadence like 5m, 1h, 1d.")
+    if len(parts) > MAX_STEPS:
+        raise CadenceError(f"A cadence can have at most {MAX_STEPS} follow-ups; this one has {len(parts)}.")
+    return [parse_delay(part) for part in parts]
+
+
+def format_cadence(delays: list[Delay]) -> str:
+    return ", ".join(str(d) for d in delays)
