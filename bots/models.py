@@ -228,3 +228,29 @@ class WorkflowAction(models.Model):
         field, message = needs.get(self.kind, (None, None))
         if field and not getattr(self, field if field != "user" else "user_id"):
             raise ValidationError({field: message})
+
+
+class ActionRun(models.Model):
+    """One workflow action run for one sent follow-up: at most one row each, so a task
+    delivered twice never tags, notifies or POSTs twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    follow_up = models.ForeignKey("scheduling.FollowUp", on_delete=models.CASCADE, related_name="action_runs")
+    action = models.ForeignKey(WorkflowAction, null=True, on_delete=models.SET_NULL, related_name="runs")
+    kind = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["follow_up", "id"]
+        constraints = [models.UniqueConstraint(fields=["follow_up", "action"], name="one_run_per_action")]
+
+    def __str__(self):
+        return f"{self.kind} for follow-up {self.follow_up_id}: {self.status}"

@@ -29,6 +29,10 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["first_name", "last_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bot", "phone"], condition=~models.Q(phone=""),
+                                    name="one_contact_per_phone"),
+        ]
 
     def __str__(self):
         name = f"{self.first_name} {self.last_name}".strip()

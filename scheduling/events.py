@@ -8,7 +8,7 @@ are applied one at a time, in order, whatever process receives them.
 from django.db import transaction
 
 from bots.models import Bot, ScenarioKind
-from conversations.classifier import classify
+from conversations import classifier
 from conversations.classifier.types import Classification, ClassifyInput, HistoryItem, Intent
 from conversations.models import Conversation, Message, OptOut
 from scheduling import planning
@@ -36,7 +36,7 @@ def _history(conversation: Conversation) -> tuple[HistoryItem, ...]:
 
 def classify_inbound(conversation: Conversation, text: str, now) -> Classification:
     bot = conversation.bot
-    return classify(
+    return classifier.classify(
         ClassifyInput(
             text=text,
             now=now,

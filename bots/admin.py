@@ -1,0 +1,113 @@
+"""Bot configuration. The rules live in the models' clean(); the admin only shows them."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from bots.models import BOT_ACTION_NAMES, NO_BOT_ACTIONS, Bot, Scenario, Workflow, WorkflowAction, WorkingWindow
+from scheduling.events import set_bot_active
+
+
+class WorkingWindowInline(admin.TabularInline):
+    model = WorkingWindow
+    extra = 0
+    fields = ("weekday", "start", "end")
+
+
+class ScenarioForm(forms.ModelForm):
+    class Meta:
+        model = Scenario
+        fields = ("enabled", "cadence", "use_custom_message", "custom_message", "workflow")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A scenario may only run its own bot's workflows (Scenario.clean says so too).
+        if "workflow" in self.fields and self.instance.bot_id:
+            self.fields["workflow"].queryset = Workflow.objects.filter(bot_id=self.instance.bot_id)
+
+
+class ScenarioInline(admin.StackedInline):
+    """The goal's three scenarios, created with the bot (bots.signals): edit only.
+
+    Stacked, so the cadence's warning about spammy cadences is shown in full.
+    """
+
+    model = Scenario
+    form = ScenarioForm
+    fields = ("kind", "enabled", "cadence", "use_custom_message", "custom_message", "workflow")
+    readonly_fields = ("kind",)
+    extra = 0
+    max_num = 3
+    can_delete = False
+    verbose_name = "Auto Follow-Up scenario"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Bot)
+class BotAdmin(admin.ModelAdmin):
+    list_display = ("name", "active", "auto_follow_up", "timezone", "channel_switching")
+    list_filter = ("active",)
+    search_fields = ("name",)
+    actions = ("switch_on", "switch_off")
+    fieldsets = (
+        (None, {"fields": ("name", "active", "timezone", "auto_follow_up")}),
+        ("Channels", {"fields": ("channel_switching", "sms_from", "whatsapp_from", "connector_url",
+                                 "connector_secret")}),
+        ("Booking", {"fields": ("booking_link",)}),
+        ("AI", {"fields": ("ai_model", "business_context")}),
+    )
+    inlines = (WorkingWindowInline, ScenarioInline)
+
+    def get_inline_instances(self, request, obj=None):
+        # A new bot has no scenarios yet: the post_save signal creates them.
+        instances = super().get_inline_instances(request, obj)
+        return [i for i in instances if obj is not None or not isinstance(i, ScenarioInline)]
+
+    @admin.action(description="Switch bot on")
+    def switch_on(self, request, queryset):
+        self._switch(request, queryset, True)
+
+    @admin.action(description="Switch bot off (due follow-ups are skipped)")
+    def switch_off(self, request, queryset):
+        self._switch(request, queryset, False)
+
+    def _switch(self, request, queryset, active):
+        # Through the engine's entry point, like the API and webhooks.
+        for bot in queryset:
+            set_bot_active(bot, active)
+        state = "on" if active else "off"
+        self.message_user(request, f"Switched {queryset.count()} bot(s) {state}.", messages.SUCCESS)
+
+
+class ActionKindField(forms.ChoiceField):
+    """Names a bot action with the real reason, before the generic "Select a valid choice"."""
+
+    def validate(self, value):
+        if value in BOT_ACTION_NAMES or "bot" in (value or "").lower():
+            raise ValidationError(NO_BOT_ACTIONS, code="no_bot_actions")
+        super().validate(value)
+
+
+class WorkflowActionForm(forms.ModelForm):
+    kind = ActionKindField(choices=[("", "---------"), *WorkflowAction.Kind.choices])
+
+    class Meta:
+        model = WorkflowAction
+        fields = ("position", "kind", "tag", "user", "webhook_url", "webhook_secret")
+
+
+class WorkflowActionInline(admin.TabularInline):
+    model = WorkflowAction
+    form = WorkflowActionForm
+    extra = 0
+
+
+@admin.register(Workflow)
+class WorkflowAdmin(admin.ModelAdmin):
+    list_display = ("name", "bot")
+    list_filter = ("bot",)
+    search_fields = ("name",)
+    list_select_related = ("bot",)
+    inlines = (WorkflowActionInline,)

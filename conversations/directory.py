@@ -1,0 +1,43 @@
+"""Finding (or creating) the contact and conversation an incoming event belongs to."""
+
+from django.db import IntegrityError, transaction
+
+from bots.models import Bot
+from conversations.models import Contact, Conversation
+
+
+def find_or_create_conversation(bot: Bot, *, channel: str, phone: str = "", email: str = "",
+                                contact_id: int | None = None, first_name: str = "",
+                                last_name: str = "", timezone: str = "") -> Conversation:
+    """The bot's conversation with the contact known by id, phone or email (in that order),
+    created with the contact when new. A new conversation starts on `channel`.
+
+    Safe under concurrent webhooks: the unique constraints decide, the loser re-reads.
+    """
+    contact = _find_contact(bot, contact_id=contact_id, phone=phone, email=email)
+    if contact is None:
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(bot=bot, phone=phone, email=email, first_name=first_name,
+                                                 last_name=last_name, timezone=timezone)
+        except IntegrityError:  # the same new number, created by a concurrent request
+            contact = _find_contact(bot, contact_id=None, phone=phone, email=email)
+    try:
+        with transaction.atomic():
+            conversation, _ = Conversation.objects.get_or_create(
+                bot=bot, contact=contact, defaults={"channel": channel}
+            )
+    except IntegrityError:
+        conversation = Conversation.objects.get(bot=bot, contact=contact)
+    return conversation
+
+
+def _find_contact(bot, *, contact_id, phone, email):
+    contacts = Contact.objects.filter(bot=bot).order_by("id")
+    if contact_id is not None:
+        return contacts.filter(pk=contact_id).first()
+    if phone:
+        return contacts.filter(phone=phone).first()
+    if email:
+        return contacts.filter(email__iexact=email).first()
+    return None

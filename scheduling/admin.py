@@ -1,0 +1,70 @@
+"""Follow-ups and engine notes, read-only: only the engine writes them."""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from scheduling.models import EngineEvent, FollowUp
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ScenarioFilter(admin.ChoicesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "scenario"
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdmin):
+    list_display = ("contact", "scenario_kind", "step_of", "planned_at", "originally_due", "channel", "status", "reason",
+                    "delivery_status")
+    list_filter = ("status", ("kind", ScenarioFilter), ("conversation__bot", admin.RelatedOnlyFieldListFilter))
+    date_hierarchy = "planned_at"
+    search_fields = ("conversation__contact__first_name", "conversation__contact__last_name",
+                     "conversation__contact__phone")
+    list_select_related = ("conversation__contact",)
+    fields = ("conversation", "scenario", "kind", "step", "steps_total", "due_at", "planned_at", "channel",
+              "status", "reason", "trigger_message", "previous", "text", "text_source", "sent_message",
+              "delivery_status", "provider_id", "created_at", "claimed_at", "finished_at", "response_info")
+    readonly_fields = ("response_info",)
+
+    @admin.display(description="Contact", ordering="conversation__contact__first_name")
+    def contact(self, obj):
+        return obj.conversation.contact
+
+    @admin.display(description="Scenario", ordering="kind")
+    def scenario_kind(self, obj):
+        return obj.get_kind_display()
+
+    @admin.display(description="Step")
+    def step_of(self, obj):
+        return f"{obj.step} of {obj.steps_total}"
+
+    @admin.display(description="Originally due")
+    def originally_due(self, obj):
+        # Only worth a column entry when working hours moved it.
+        return obj.due_at if obj.deferred else ""
+
+    @admin.display(description="Response Info")
+    def response_info(self, obj):
+        url = reverse("response_info", args=[obj.conversation.contact_id])
+        return format_html('<a href="{}">Response Info</a>', url)
+
+
+@admin.register(EngineEvent)
+class EngineEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "conversation", "kind", "detail")
+    list_filter = ("kind",)
+    date_hierarchy = "at"
+    search_fields = ("conversation__contact__first_name", "conversation__contact__phone", "detail")
+    list_select_related = ("conversation__contact",)
