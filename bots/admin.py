@@ -3,9 +3,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from bots.models import BOT_ACTION_NAMES, NO_BOT_ACTIONS, Bot, Scenario, Workflow, WorkflowAction, WorkingWindow
 from scheduling.events import set_bot_active
+
+
+# A link typed without a scheme is taken as https (Django 6's default, without the warning).
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class WorkingWindowInline(admin.TabularInline):
@@ -59,6 +64,7 @@ class BotAdmin(admin.ModelAdmin):
         ("AI", {"fields": ("ai_model", "business_context")}),
     )
     inlines = (WorkingWindowInline, ScenarioInline)
+    formfield_overrides = HTTPS_URLS
 
     def get_inline_instances(self, request, obj=None):
         # A new bot has no scenarios yet: the post_save signal creates them.
@@ -91,16 +97,14 @@ class ActionKindField(forms.ChoiceField):
 
 
 class WorkflowActionForm(forms.ModelForm):
+    # No Meta: the inline supplies model and fields, and its formfield_overrides apply.
     kind = ActionKindField(choices=[("", "---------"), *WorkflowAction.Kind.choices])
-
-    class Meta:
-        model = WorkflowAction
-        fields = ("position", "kind", "tag", "user", "webhook_url", "webhook_secret")
 
 
 class WorkflowActionInline(admin.TabularInline):
     model = WorkflowAction
     form = WorkflowActionForm
+    formfield_overrides = HTTPS_URLS
     extra = 0
 
 

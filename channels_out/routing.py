@@ -1,18 +1,39 @@
 """Which sender carries a channel, and the address to send to."""
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from bots.channels import Channel
 
+CONSOLE = "channels_out.senders.console.ConsoleSender"
+TWILIO = "channels_out.senders.twilio.TwilioSender"
+CONNECTOR = "channels_out.senders.connector.ConnectorSender"
+EMAIL = "channels_out.senders.email.EmailSender"
+
+# FOLLOWUP_SENDER -> channel -> sender. "console" (the development default) only logs.
 SENDERS = {
-    "console": "channels_out.senders.console.ConsoleSender",
+    "console": {channel: CONSOLE for channel in Channel.values},
+    "live": {
+        Channel.SMS: TWILIO,
+        Channel.WHATSAPP: TWILIO,
+        Channel.FACEBOOK: CONNECTOR,
+        Channel.INSTAGRAM: CONNECTOR,
+        Channel.LIVE_CHAT: CONNECTOR,
+        Channel.EMAIL: EMAIL,
+    },
 }
 
 
 def sender_for(channel: str):
-    """The configured sender (FOLLOWUP_SENDER) for `channel`."""
-    return import_string(SENDERS[settings.FOLLOWUP_SENDER])()
+    """The sender for `channel` under the configured FOLLOWUP_SENDER."""
+    try:
+        senders = SENDERS[settings.FOLLOWUP_SENDER]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"FOLLOWUP_SENDER must be one of {', '.join(SENDERS)}, not {settings.FOLLOWUP_SENDER!r}."
+        ) from None
+    return import_string(senders[channel])()
 
 
 def address(channel: str, contact) -> str:

@@ -42,7 +42,12 @@ STOP_REASONS = {
     "appointment_booked": "an appointment was booked",
 }
 
-TIME_FORMAT = "%a %-d %b %Y, %H:%M %Z"
+
+
+def local(value: datetime, tz: ZoneInfo) -> str:
+    """"Sat 7 Mar 2026, 09:00 EST": the zone's abbreviation labels every time."""
+    value = value.astimezone(tz)
+    return f"{value:%a} {value.day} {value:%b %Y, %H:%M %Z}"
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,7 @@ def build(contact: Contact) -> ResponseInfo:
     def moment(value: datetime | None) -> Moment | None:
         if value is None:
             return None
-        return Moment(value.astimezone(bot_tz).strftime(TIME_FORMAT), value.astimezone(contact_tz).strftime(TIME_FORMAT))
+        return Moment(local(value, bot_tz), local(value, contact_tz))
 
     def message_row(m: Message) -> MessageRow:
         inbound = m.direction == Message.Direction.INBOUND
@@ -186,7 +191,3 @@ def build(contact: Contact) -> ResponseInfo:
 
 def contact_queryset():
     return Contact.objects.select_related("bot").prefetch_related("tags", "opt_outs")
-
-
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)

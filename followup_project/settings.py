@@ -3,6 +3,8 @@
 Every setting is listed in .env.example with its default.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -27,6 +29,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served locally (no CDN)
     "django_q",
     "bots",
     "conversations",
@@ -70,7 +73,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-DATABASES["default"].setdefault("TEST", {})
+    # A file, not memory: end-to-end tests share the test database with a cluster process
+    # (one file per test run, so parallel runs don't collide).
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"followup-test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -102,6 +107,10 @@ FOLLOWUP_SENDER = env("FOLLOWUP_SENDER", default="console")
 # How often the cluster runs the dispatcher, and how many follow-ups one claim takes.
 DISPATCH_INTERVAL_SECONDS = env.int("DISPATCH_INTERVAL_SECONDS", default=5)
 DISPATCH_BATCH_SIZE = env.int("DISPATCH_BATCH_SIZE", default=100)
+# The minute schedule runs a loop of passes for this long (keep it under Q_TIMEOUT), and
+# one pass stops claiming after its budget so a task timeout never strands claimed rows.
+DISPATCH_LOOP_SECONDS = env.int("DISPATCH_LOOP_SECONDS", default=55)
+DISPATCH_TIME_BUDGET_SECONDS = env.int("DISPATCH_TIME_BUDGET_SECONDS", default=30)
 # A claimed follow-up with no recorded outcome after this long is failed, never resent.
 SEND_OUTCOME_TIMEOUT_SECONDS = env.int("SEND_OUTCOME_TIMEOUT_SECONDS", default=600)
 
@@ -111,6 +120,18 @@ TWILIO_SMS_FROM = env("TWILIO_SMS_FROM", default="")
 TWILIO_WHATSAPP_FROM = env("TWILIO_WHATSAPP_FROM", default="")
 # Public base URL of this app, for Twilio status callbacks and signature checks behind a proxy.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
+# Twilio's HTTP transport: dotted path of a twilio.http.HttpClient subclass built with
+# timeout=; empty uses the SDK's own. Tests record requests with tests.support.twilio_transport.
+TWILIO_HTTP_CLIENT = env("TWILIO_HTTP_CLIENT", default="")
+# Seconds a Twilio or connector call may take. Past it the outcome is unknown: never resent.
+PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=15.0)
+# Test/dev aid, deliberately not read from the environment (a stray value must never reach
+# production): when not None, every litellm call gets it as `mock_response=` and no model is
+# called. A string is the model's answer; an Exception instance simulates a failure.
+LLM_MOCK_RESPONSE = None
+# litellm fetches its price list from GitHub when imported: we don't use it, and without a
+# network the fetch retries for seconds. The bundled copy is used; an explicit value wins.
+env.ENVIRON.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 # --- Django-Q2 ----------------------------------------------------------------------
 
@@ -140,6 +161,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Auto Follow-Up API",
     "DESCRIPTION": "Record messages and events of a conversation; read a contact's follow-ups.",
     "VERSION": "1.0.0",
+    # The docs pages load their JS/CSS from our static files: no internet needed.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

@@ -49,7 +49,7 @@ class DispatchReport:
 
 
 def dispatch_due(clock=system_clock, *, sender=None, batch_size=None, time_budget=None,
-                 on_sent=None) -> DispatchReport:
+                 on_sent=None, monotonic=time.monotonic) -> DispatchReport:
     """Claim and handle every follow-up due by `clock.now()`, batch after batch.
 
     `sender` replaces the configured senders (simulate, tests, benchmarks). `time_budget`
@@ -57,17 +57,17 @@ def dispatch_due(clock=system_clock, *, sender=None, batch_size=None, time_budge
     timeout never strands claimed rows.
     """
     batch_size = batch_size or settings.DISPATCH_BATCH_SIZE
-    deadline = time.monotonic() + time_budget if time_budget else None
+    deadline = monotonic() + time_budget if time_budget is not None else None
     report = DispatchReport()
     report.outcome_unknown = fail_stale_claims(clock.now())
-    while deadline is None or time.monotonic() < deadline:
+    while deadline is None or monotonic() < deadline:
         token = uuid.uuid4().hex
         ids = claim(clock.now(), token, batch_size)
         if not ids:
             break
         report.claimed += len(ids)
         for position, follow_up in enumerate(_load(ids)):
-            if deadline is not None and time.monotonic() >= deadline:
+            if deadline is not None and monotonic() >= deadline:
                 report.released += release(ids[position:], token)
                 return report
             outcome = handle_claimed(follow_up, token, clock, sender=sender, on_sent=on_sent)

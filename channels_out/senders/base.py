@@ -1,6 +1,7 @@
 """The one interface every sender implements."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -12,6 +13,8 @@ class Outgoing:
     to: str  # phone number (E.164), email address, or the contact id for chat connectors
     text: str
     extra: dict = field(default_factory=dict)
+    # The dispatcher's clock at send time, for senders that tell the receiver (None: now).
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,39 @@
+"""Classifying an inbound message: `classify(inp)` picks the classifier the settings select.
+
+Today the built-in rules are the only implementation. `get_classifier` is the single hook
+where the LLM classifier plugs in (`conversations.classifier.llm.classify_with_llm`, used
+when `inp.model` or `settings.LLM_MODEL` names a model); the opt-out keywords must stay
+decided by the rules even then.
+"""
+
+from collections.abc import Callable
+
+from conversations.classifier.rules import classify_rules
+from conversations.classifier.types import Classification, ClassifyInput, HistoryItem, Intent
+
+__all__ = ["Classification", "ClassifyInput", "HistoryItem", "Intent", "classify", "classify_rules",
+           "get_classifier", "selected_model"]
+
+Classifier = Callable[[ClassifyInput], Classification]
+
+
+def selected_model(model: str = "") -> str:
+    """The model a bot names, else the project default (settings.LLM_MODEL); "" = rules."""
+    if model:
+        return model
+    from django.conf import settings  # imported late: the rules work without Django set up
+
+    return getattr(settings, "LLM_MODEL", "") if settings.configured else ""
+
+
+def get_classifier(model: str = "") -> Classifier:
+    """The classifier for `model` (see `selected_model`).
+
+    Hook point for the LLM classifier: when `selected_model(model)` is non-empty, return
+    `conversations.classifier.llm.classify_with_llm` here. Until it exists, the rules.
+    """
+    return classify_rules
+
+
+def classify(inp: ClassifyInput) -> Classification:
+    return get_classifier(inp.model)(inp)

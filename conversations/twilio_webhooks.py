@@ -1,0 +1,80 @@
+"""Twilio's webhooks: inbound SMS / WhatsApp messages and delivery status callbacks.
+
+Twilio's signature (X-Twilio-Signature) is the only authentication, checked on every
+request before anything is read or written. Twilio retries, so both are idempotent.
+"""
+
+from django.conf import settings
+from django.http import HttpResponse
+from rest_framework.parsers import FormParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from twilio.request_validator import RequestValidator
+
+from bots.channels import Channel
+from bots.models import Bot
+from channels_out.delivery import record_twilio_status
+from conversations.directory import find_or_create_conversation
+from scheduling.events import record_inbound
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+WHATSAPP = "whatsapp:"
+
+
+def signed_by_twilio(request) -> bool:
+    signature = request.headers.get("X-Twilio-Signature")
+    # Without a token every signature would be forgeable: refuse everything instead.
+    if not signature or not settings.TWILIO_AUTH_TOKEN:
+        return False
+    # Behind a proxy the URL Twilio signed is the public one, not the one we see.
+    if settings.PUBLIC_BASE_URL:
+        url = settings.PUBLIC_BASE_URL.rstrip("/") + request.get_full_path()
+    else:
+        url = request.build_absolute_uri()
+    return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, request.data, signature)
+
+
+def twiml():
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+class TwilioWebhook(APIView):
+    authentication_classes = []  # the Twilio signature is the authentication
+    permission_classes = [AllowAny]
+    parser_classes = [FormParser]
+    renderer_classes = [JSONRenderer]
+    schema = None  # not part of the public API
+
+    def post(self, request, *args, **kwargs):
+        if not signed_by_twilio(request):
+            return Response({"error": "invalid or missing X-Twilio-Signature"}, status=403)
+        return self.handle(request.data, **kwargs)
+
+
+class InboundMessage(TwilioWebhook):
+    """A contact wrote to the bot's number. The bot answers separately: empty TwiML."""
+
+    def handle(self, data, bot_id):
+        bot = Bot.objects.filter(pk=bot_id).first()
+        if bot is None:
+            return Response({"error": "unknown bot"}, status=404)
+        sender = data.get("From", "")
+        channel = Channel.WHATSAPP if sender.startswith(WHATSAPP) else Channel.SMS
+        phone = sender.removeprefix(WHATSAPP)
+        if not phone:
+            return Response({"error": "From is missing"}, status=400)
+        conversation = find_or_create_conversation(
+            bot, channel=channel, phone=phone, first_name=data.get("ProfileName", "")[:100],
+        )
+        record_inbound(conversation, data.get("Body", ""), channel=channel, provider_id=data.get("MessageSid", ""))
+        return twiml()
+
+
+class StatusCallback(TwilioWebhook):
+    """Delivery news about a message we sent. Unknown ids get 200 too, so Twilio stops."""
+
+    def handle(self, data):
+        record_twilio_status(data.get("MessageSid", ""), data.get("MessageStatus", ""), data.get("ErrorCode", ""))
+        return twiml()

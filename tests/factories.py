@@ -1,0 +1,41 @@
+"""Small builders for engine tests: a bot with its scenarios, a contact, a conversation."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bots.models import Bot, WorkingWindow
+from conversations.models import Contact, Conversation
+from scheduling.clock import VirtualClock
+from scheduling.rules.working_hours import parse_windows
+
+NY = ZoneInfo("America/New_York")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def make_bot(*, cadences=None, hours=None, **fields) -> Bot:
+    bot = Bot.objects.create(name=fields.pop("name", "Ana Dental"), timezone=fields.pop("timezone", "America/New_York"),
+                             booking_link=fields.pop("booking_link", "https://book.example.com/ana"), **fields)
+    cadences = {"stopped_replying": "5m, 15m", "busy": "30m, 2h", "specific_time": "1d", **(cadences or {})}
+    for scenario in bot.scenarios.all():
+        value = cadences[scenario.kind]
+        scenario.enabled = value is not None
+        scenario.cadence = value or ""
+        scenario.save()
+    for day, spans in parse_windows(hours).items():
+        for start, end in spans:
+            WorkingWindow.objects.create(bot=bot, weekday=day, start=start, end=end)
+    return bot
+
+
+def make_conversation(bot=None, *, channel="sms", phone="+15555550100", **contact_fields) -> Conversation:
+    bot = bot or make_bot()
+    contact = Contact.objects.create(bot=bot, first_name=contact_fields.pop("first_name", "Ana"), phone=phone,
+                                     **contact_fields)
+    return Conversation.objects.create(bot=bot, contact=contact, channel=channel)
+
+
+def clock(text="2026-03-06T10:00:00-05:00") -> VirtualClock:
+    return VirtualClock(at(text))

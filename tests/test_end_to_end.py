@@ -1,0 +1,135 @@
+"""The product as it runs: a live web server, a real Django-Q2 cluster process, Twilio's
+signed webhooks over HTTP, and the real Twilio SDK whose HTTP transport alone is replaced
+by a recorder (tests/support/twilio_transport.py), since Twilio's servers are out of reach."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from django.db import connection
+from django.utils import timezone
+from django_q.tasks import async_task
+from rest_framework.authtoken.models import Token
+from twilio.request_validator import RequestValidator
+
+from scheduling.models import FollowUp
+from tests.factories import make_bot
+
+ROOT = Path(__file__).resolve().parents[1]
+AUTH_TOKEN = "e2e-twilio-auth-token"
+PHONE = "+15555550123"
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def wait_for(condition, *, seconds=90, what="condition"):
+    """Polls a real external process; the engine's own time is never slept on."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def environment(live_server, tmp_path, settings):
+    transport_log = tmp_path / "twilio-requests.jsonl"
+    transport_log.touch()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "FOLLOWUP_SENDER": "live",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_SMS_FROM": "+15555550000",
+        "TWILIO_HTTP_CLIENT": "tests.support.twilio_transport.RecordingTwilioHttp",
+        "TWILIO_TRANSPORT_LOG": str(transport_log),
+        "PUBLIC_BASE_URL": live_server.url,
+        "Q_WORKERS": "2",
+    }
+    for key in ("FOLLOWUP_SENDER", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_SMS_FROM",
+                "TWILIO_HTTP_CLIENT", "PUBLIC_BASE_URL"):
+        setattr(settings, key, env[key])
+    os.environ["TWILIO_TRANSPORT_LOG"] = str(transport_log)
+    cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    yield live_server, transport_log
+    os.killpg(cluster.pid, signal.SIGTERM)
+    try:
+        cluster.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(cluster.pid, signal.SIGKILL)
+
+
+def signed_post(url: str, params: dict):
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+    return requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_follow_up_goes_out_once_through_twilio_from_the_cluster(environment, admin_user, client):
+    server, transport_log = environment
+    bot = make_bot(name="Bright Smile", cadences={"stopped_replying": "1m"})
+    inbound_url = f"{server.url}/webhooks/twilio/{bot.pk}/inbound/"
+    inbound = {"From": PHONE, "To": "+15555550000", "Body": "hi, do you do whitening?", "MessageSid": "SM" + "1" * 32}
+
+    unsigned = requests.post(inbound_url, data=inbound, timeout=30)
+    assert unsigned.status_code == 403
+    assert not bot.conversations.exists()
+
+    assert signed_post(inbound_url, inbound).status_code == 200
+    conversation = bot.conversations.get()
+    assert conversation.contact.phone == PHONE
+
+    token = Token.objects.create(user=admin_user)
+    reply = requests.post(
+        f"{server.url}/api/messages/outbound/",
+        json={"bot": bot.pk, "contact": {"phone": PHONE}, "text": "Yes! Want to book?", "author": "bot"},
+        headers={"Authorization": f"Token {token.key}"}, timeout=30,
+    )
+    assert reply.status_code == 201, reply.text
+    follow_up = FollowUp.objects.get(conversation=conversation, status="pending")
+
+    # A minute passes: the follow-up falls due. Two dispatch tasks at once (the broker
+    # may deliver twice) must still send it once.
+    FollowUp.objects.filter(pk=follow_up.pk).update(planned_at=timezone.now())
+    async_task("scheduling.tasks.dispatch")
+    async_task("scheduling.tasks.dispatch")
+
+    follow_up = wait_for(lambda: FollowUp.objects.filter(pk=follow_up.pk, status="sent").first(),
+                         what="the follow-up to be sent")
+    wait_for(lambda: _finished_tasks() >= 2, what="both dispatch tasks to finish")
+    requests_made = [json.loads(line) for line in transport_log.read_text().splitlines()]
+    messages = [r for r in requests_made if r["url"].endswith("/Messages.json")]
+    assert len(messages) == 1
+    assert messages[0]["data"]["To"] == PHONE and messages[0]["data"]["From"] == "+15555550000"
+    assert follow_up.provider_id and follow_up.text == messages[0]["data"]["Body"]
+
+    status_url = f"{server.url}/webhooks/twilio/status/"
+    callback = {"MessageSid": follow_up.provider_id, "MessageStatus": "delivered"}
+    assert requests.post(status_url, data=callback, timeout=30).status_code == 403
+    assert signed_post(status_url, callback).status_code == 200
+    client.force_login(admin_user)
+    page = client.get(f"/contacts/{conversation.contact_id}/response-info/")
+    assert page.status_code == 200
+    assert "delivered" in page.content.decode().lower()
+
+
+def _finished_tasks():
+    from django_q.models import Task
+
+    return Task.objects.filter(func="scheduling.tasks.dispatch").count()
