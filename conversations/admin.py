@@ -13,9 +13,16 @@ def response_info_link(contact_id):
 
 
 class OptOutInline(admin.TabularInline):
+    """An opt-out can be recorded here (asked for by phone, say), but only the contact's own
+    START lifts one: carriers hold the business to it."""
+
     model = OptOut
     extra = 0
     fields = ("channel", "at")
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Contact)

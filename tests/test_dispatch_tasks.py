@@ -22,7 +22,7 @@ def test_the_cluster_scheduler_enqueues_the_dispatch_loop(monkeypatch):
     monkeypatch.setattr("django_q.scheduler.close_old_django_connections", lambda: None)
     scheduler(broker=get_broker())
     assert OrmQ.objects.count() == 1
-    assert "dispatch_loop" in str(OrmQ.objects.get().task())
+    assert OrmQ.objects.get().task["func"] == "scheduling.tasks.dispatch_loop"
 
 
 def test_the_loop_makes_a_pass_every_interval_for_its_duration(settings, monkeypatch):

@@ -1,12 +1,13 @@
 """Classifying an inbound message: `classify(inp)` picks the classifier the settings select.
 
-Today the built-in rules are the only implementation. `get_classifier` is the single hook
+The built-in rules, or an LLM: `get_classifier` is the single hook
 where the LLM classifier plugs in (`conversations.classifier.llm.classify_with_llm`, used
 when `inp.model` or `settings.LLM_MODEL` names a model); the opt-out keywords must stay
 decided by the rules even then.
 """
 
 from collections.abc import Callable
+from functools import partial
 
 from conversations.classifier.rules import classify_rules
 from conversations.classifier.types import Classification, ClassifyInput, HistoryItem, Intent
@@ -29,10 +30,16 @@ def selected_model(model: str = "") -> str:
 def get_classifier(model: str = "") -> Classifier:
     """The classifier for `model` (see `selected_model`).
 
-    Hook point for the LLM classifier: when `selected_model(model)` is non-empty, return
-    `conversations.classifier.llm.classify_with_llm` here. Until it exists, the rules.
+    Hook point for the LLM classifier: when `selected_model(model)` is non-empty,
+    `conversations.classifier.llm.classify_with_llm` (which still lets the rules decide
+    opt-out/opt-in keywords and any answer it can't use); else the rules.
     """
-    return classify_rules
+    selected = selected_model(model)
+    if not selected:
+        return classify_rules
+    from conversations.classifier.llm import classify_with_llm  # late: rules-only callers never load it
+
+    return partial(classify_with_llm, model=selected)
 
 
 def classify(inp: ClassifyInput) -> Classification:

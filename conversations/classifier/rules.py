@@ -51,8 +51,9 @@ _NOT_INTERESTED = _at_word_start(
     + r"\s+(?:me|us|this\s+number)\b(?:\s+(?:ever|again|anymore|any\s+more|no\s+more|please|"
     r"pls|thanks|thx|ever\s+again))*\s*(?:[.!]|$)",
     r"(?:do\s+not|dont)\s+contact\b",
-    r"(?:remove|delete|erase|take|get)\s+(?:me|my\s+(?:number|info|information|contact|details|"
-    r"data|name|email|phone))\b",
+    r"(?:remove|delete|erase)\s+(?:me|my\s+(?:number|info|information|contact|details|data|name|"
+    r"email|phone))\b",
+    r"(?:take|get)\s+(?:me|my\s+(?:number|name|email|phone|info))\s+off\b",
     r"lose\s+my\s+(?:number|contact)\b",
     r"(?:unsubscribe|opt)\s+me\b", r"opt(?:ing)?[\s-]?out\b", r"unsubscribe\b",
     r"wrong\s+(?:number|num|no|person|contact|guy|girl|lady)\b", r"wrong\s*#",
@@ -108,8 +109,8 @@ _BOOKED = _at_word_start(
     r"went\s+ahead\s+and)\s+(?:(?:just|already|finally|also|now|went\s+ahead\s+and|"
     r"successfully|all)\s+)*" + _BOOK_VERB + _NOT_BOOKED_UP,
     r"(?:appointment|appt|booking|reservation|slot|spot|consult|consultation|visit)\s+"
-    r"(?:is\s+|has\s+been\s+|was\s+|been\s+|now\s+)?(?:booked|scheduled|confirmed|reserved|"
-    r"made|set\s+up)\b",
+    r"(?:is\s+|has\s+been\s+|was\s+|been\s+|now\s+|all\s+)?(?:booked|scheduled|confirmed|"
+    r"reserved|made|set)\b",
     r"(?:its|it\s+is|thats|that\s+is|it\s+was|all)\s+(?:now\s+)?(?:booked|scheduled|reserved)\b",
     r"(?:made|set\s+up|got|grabbed|confirmed|locked\s+in|secured)\s+(?:an|the|my|a|our)\s+"
     r"(?:appointment|appt|booking|reservation|slot|spot)\b(?!\s+(?:available|open))",
@@ -146,7 +147,8 @@ _BOOKING_URL = re.compile(r"book|schedul|calendar|calendly", re.IGNORECASE)
 _NOT_A_CONTACT_REQUEST = _at_word_start(
     r"(?:book|booking|reserve|reservation|appointment|appt|appointments|slot|slots|opening|"
     r"openings|availability|closed|closing|visit|bring|cost|price|prices|deliver|delivery|ship|"
-    r"shipping|arrive|pickup|cya)\b",
+    r"shipping|arrive|pickup|cya|available)\b",
+    r"what\s+times?\s+(?:are|is|do|does|can|could|would)\b",
     r"(?:your|opening|business|office|store|shop|clinic)\s+hours\b", r"hours\s+of\s+operation\b",
     r"(?:are|r)\s+(?:you|u|ya)\s+(?:guys\s+)?(?:open|available|free)\b",
     r"(?:do|does|will|when\s+do)\s+(?:you|u|ya)\s+(?:guys\s+)?(?:open|close)\b",

@@ -2,7 +2,7 @@
 
 Pure functions: text, the current instant and the contact's time zone in; an aware
 datetime out. The rules are the contract's "Resolving a requested time"
-(docs/spec: follow-up-rules.md). Every local wall-clock time becomes an instant through
+(the behaviour contract, follow-up-rules.md). Every local wall-clock time becomes an instant through
 `at_local`, so DST gaps move forward and overlaps take the first occurrence.
 
 A time needs a cue (at/after/by/@, am/pm, a colon, a day word, "in N unit", a part of the
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduling.rules.localtime import UTC, at_local
+from scheduling.rules.localtime import UTC, add_local_days, at_local
 
 __all__ = ["Resolution", "normalize_text", "find_requested_time", "resolve_requested_time"]
 
@@ -230,8 +230,9 @@ _MERIDIEM = re.compile(
 _COLON = re.compile(_NUM_START + r"(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d:])")
 _OCLOCK = re.compile(r"\b(?P<h>\d{1,2}|" + _HOURWORD + r")\s*(?:oclock|o\s+clock)\b"
                      r"|" + _NUM_START + r"(?P<h2>\d{1,2})\s*-?\s*ish\b")
-_HALF_PAST = re.compile(r"\b(?P<frac>half|quarter)\s+(?P<rel>past|after|to|til|till|before)\s+"
-                        r"(?P<h>\d{1,2}|" + _HOURWORD + r")\b")
+# "half past 4", "quarter to 5", and the British "half 4" (4:30).
+_HALF_PAST = re.compile(r"\b(?P<frac>half|quarter)\s+(?:(?P<rel>past|after|to|til|till|before)\s+"
+                        r"|(?<=half\s))(?P<h>\d{1,2}|" + _HOURWORD + r")\b" + _NOT_AN_HOUR)
 _STRONG_CUE = (r"(?:(?<![\w])@\s*|\b(?:at|after|by|before|till|til|until|between|from|"
                r"sometime\s+after|any\s*time\s+after)\s+)")
 _WEAK_CUE = r"\b(?:around|round|about|abt|bout|approx|approximately|how\s+about|what\s+about|hbu)\s+"
@@ -286,7 +287,7 @@ _MONTH_WORDS = frozenset(_MONTHS)
 # Cheap first look: a message with none of these cannot name a time, so skip the scan.
 _MAY_NAME_A_TIME = re.compile(
     r"\d|" + _TOMORROW + "|" + _TODAY + "|" + _WEEKDAY + "|" + _MONTH + "|" + _NUMWORD
-    + r"|week|month|year|morn|noon|midday|mid-day|lunch|after|even|tonight|tonite|2nite|night|"
+    + r"|week|wk|month|year|morn|noon|midday|mid-day|lunch|after|even|tonight|tonite|2nite|night|"
     r"nite|arvo|eod|cob|eob|end\s+of|first\s+thing|hour|min|couple|few|half|"
     r"quarter|clock|the\s+[ap]m|yday|overmorrow|day|fortnight"
 )
@@ -300,7 +301,6 @@ class _Found:
     day_shift: int | None = None  # "in 3 days": days later, same local time of day
     month_shift: int | None = None  # "in a month"
     dates: list = None  # [(position, date, is_past_marker)]
-    weekday_next_week: bool = False
     clock: time | None = None  # explicit clock ("3pm", "at 3")
     clock_pos: int = 10**6
     bare_hour: tuple | None = None  # (h, m) still to apply the bare-hour rule
@@ -633,7 +633,10 @@ def find_requested_time(text: str, now: datetime, tz: ZoneInfo, *,
     if f.day_shift is not None or f.month_shift is not None:
         day = today + timedelta(days=f.day_shift) if f.day_shift is not None \
             else _add_months(today, f.month_shift)
-        when = at_local(day, clock or local_now.time().replace(tzinfo=None), tz)
+        if clock is None:  # "in 3 days": the same local time of day
+            when = add_local_days(now, (day - today).days, tz)
+        else:
+            when = at_local(day, clock, tz)
     elif f.dates:
         day = _pick_date(f.dates, today, clock or time(9), tz, now_utc)
         if day is None:

@@ -1,0 +1,1 @@
+"""Performance benchmarks of the follow-up engine on PostgreSQL. Run: ./benchmarks/run"""

@@ -1,0 +1,93 @@
+"""What every benchmark module shares: Django set-up, the no-op sender, timing, and
+running N separate worker processes started at the same instant."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "followup_project.settings")
+    import django
+
+    django.setup()
+
+
+def database_url(name: str | None = None) -> str:
+    """DATABASE_URL, or the same server with another database name."""
+    url = os.environ["DATABASE_URL"]
+    return url if name is None else url.rsplit("/", 1)[0] + "/" + name
+
+
+def pg_connect(url: str | None = None, autocommit: bool = True):
+    import psycopg
+
+    # Client-side binding: several statements (and utility statements) in one execute.
+    return psycopg.connect(url or database_url(), autocommit=autocommit, cursor_factory=psycopg.ClientCursor)
+
+
+def sql(query: str, params=None, url: str | None = None):
+    """Run one statement on its own autocommit connection; rows if it returns any."""
+    with pg_connect(url) as conn:
+        cur = conn.execute(query, params)
+        return cur.fetchall() if cur.description else None
+
+
+def scalar(query: str, params=None, url: str | None = None):
+    return sql(query, params, url)[0][0]
+
+
+class NoopSender:
+    """Accepts every message at once: the benchmarks measure the engine, not a provider."""
+
+    name = "noop"
+
+    def send(self, message):
+        from channels_out.senders.base import SendResult
+
+        return SendResult(provider_id=f"noop{message.follow_up_id}", delivery_status="sent")
+
+
+# --- N worker processes ---------------------------------------------------------------
+# Each worker imports Django and connects, prints "ready", waits for "go" on stdin, works,
+# and prints one JSON line with its own start/end times. Process start-up is thus not
+# timed; the wall time is from "go" until the last worker is done.
+
+
+def worker_wait_for_go() -> float:
+    print("ready", flush=True)
+    if sys.stdin.readline().strip() != "go":
+        sys.exit(1)
+    return time.time()
+
+
+def worker_done(result: dict) -> None:
+    print(json.dumps(result), flush=True)
+
+
+def run_workers(module: str, count: int, args: list[str], env: dict | None = None) -> tuple[float, list[dict]]:
+    procs = [
+        subprocess.Popen([PYTHON, "-m", module, *args], cwd=ROOT, env={**os.environ, **(env or {})},
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(count)
+    ]
+    for p in procs:
+        if p.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"worker {module} failed to start")
+    started = time.time()
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    results = []
+    for p in procs:
+        out, _ = p.communicate()
+        if p.returncode != 0:
+            raise RuntimeError(f"worker {module} exited with {p.returncode}")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return max(r["end"] for r in results) - started, results
