@@ -24,6 +24,7 @@ RUN_CREATED = ["scheduling_followup", "conversations_message", "scheduling_engin
 class Population:
     due: int  # follow-ups due now, the same rows at every size
     stride: int  # due rows are ids stride, 2*stride, ... (spread, not one block)
+    url: str | None = None  # None: DATABASE_URL
     size: int = 0
     bots: list = field(default_factory=list)
     seeded_max: dict = field(default_factory=dict)  # table -> max id after seeding
@@ -107,7 +108,7 @@ def grow(pop: Population, size: int, now) -> float:
     import time
 
     started = time.monotonic()
-    with pg_connect(autocommit=False) as conn:
+    with pg_connect(pop.url, autocommit=False) as conn:
         conn.execute(_SEED, {"bots": pop.bots, "nbots": len(pop.bots), "now": now, "lo": pop.size + 1, "hi": size,
                              "due_max": pop.due * pop.stride, "stride": pop.stride})
         for table in RUN_CREATED:
@@ -116,12 +117,12 @@ def grow(pop: Population, size: int, now) -> float:
         conn.commit()
     pop.size = size
     _remember_max(pop)
-    vacuum()
+    vacuum(pop.url)
     return time.monotonic() - started
 
 
 def _remember_max(pop: Population) -> None:
-    with pg_connect() as conn:
+    with pg_connect(pop.url) as conn:
         for table in RUN_CREATED:
             pop.seeded_max[table] = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
 
@@ -129,7 +130,7 @@ def _remember_max(pop: Population) -> None:
 def reset(pop: Population) -> None:
     """Undo a run: drop what it created, put the due slice back to pending."""
     m = pop.seeded_max
-    with pg_connect(autocommit=False) as conn:
+    with pg_connect(pop.url, autocommit=False) as conn:
         conn.execute(f"DELETE FROM scheduling_followup WHERE id > {m['scheduling_followup']}")
         conn.execute(f"""UPDATE scheduling_followup SET status = 'pending', reason = '', claimed_at = NULL,
                          claim_token = '', finished_at = NULL, text = '', text_source = '', sent_message_id = NULL,
@@ -139,12 +140,12 @@ def reset(pop: Population) -> None:
             conn.execute(f"DELETE FROM {table} WHERE id > {m[table]}")
         conn.execute("DELETE FROM django_q_task; DELETE FROM django_q_ormq")
         conn.commit()
-    vacuum()
+    vacuum(pop.url)
 
 
-def vacuum() -> None:
+def vacuum(url: str | None = None) -> None:
     # A run leaves dead row versions (and dead entries in the partial index): clean them,
     # as autovacuum would between bursts, so every run starts from the same state.
-    with pg_connect() as conn:
+    with pg_connect(url) as conn:
         conn.execute("VACUUM ANALYZE scheduling_followup, conversations_message, conversations_conversation")
         conn.execute("ANALYZE")

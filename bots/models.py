@@ -228,6 +228,8 @@ class WorkflowAction(models.Model):
         field, message = needs.get(self.kind, (None, None))
         if field and not getattr(self, field if field != "user" else "user_id"):
             raise ValidationError({field: message})
+        if self.kind == self.Kind.WEBHOOK and not self.webhook_secret:
+            raise ValidationError({"webhook_secret": "Enter a secret: webhooks are always signed (HMAC-SHA256)."})
 
 
 class ActionRun(models.Model):

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bots.channels import Channel
 from conversations.models import Contact, Conversation, Message
 from scheduling.models import EngineEvent, FollowUp
 
@@ -41,7 +40,6 @@ STOP_REASONS = {
     "booked": "the contact said they booked",
     "appointment_booked": "an appointment was booked",
 }
-
 
 
 def local(value: datetime, tz: ZoneInfo) -> str:
@@ -184,7 +182,7 @@ def build(contact: Contact) -> ResponseInfo:
         contact_zone_is_own=bool(contact.timezone),
         follow_ups=rows,
         conversations=list(infos.values()),
-        opted_out=sorted(Channel(o.channel).label for o in contact.opt_outs.all()),
+        opted_out=sorted(o.get_channel_display() for o in contact.opt_outs.all()),
         tags=sorted(t.name for t in contact.tags.all()),
     )
 

@@ -21,6 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 
+from bots.workflows import enqueue_workflow
 from channels_out import routing
 from channels_out.compose import compose
 from channels_out.senders.base import Outgoing, SendError
@@ -211,6 +212,7 @@ def _record_sent(follow_up, token, now, channel, text, source, result) -> None:
         )
         _refresh_conversation(follow_up)
         planning.plan_next_step(follow_up, done_at=now)
+        enqueue_workflow(follow_up)  # queued on commit; it can never undo or repeat the send
 
 
 def _refresh_conversation(follow_up: FollowUp) -> None:

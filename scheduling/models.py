@@ -50,7 +50,7 @@ class FollowUp(models.Model):
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_by_follow_up"
     )
     text = models.TextField(blank=True)
-    text_source = models.CharField(max_length=32, blank=True)
+    text_source = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True)

@@ -242,7 +242,8 @@ def test_add_pages_render_where_adding_makes_sense(admin_client):
 
 def test_the_follow_up_list_shows_what_matters(admin_client, story):
     page = admin_client.get(reverse("admin:scheduling_followup_changelist")).content.decode()
-    for text in ("Maria", "Contact Stopped Replying", "Contact is Busy", "1 of 2", "2 of 2", "contact_replied"):
+    for text in ("Maria", "Contact Stopped Replying", "Contact is Busy", "1 of 2", "2 of 2", "contact_replied",
+                 "Fri 6 Mar 2026, 10:05 EST"):  # planned time, in the bot's time zone
         assert text in page, text
 
 
@@ -276,6 +277,13 @@ def test_follow_ups_are_read_only(admin_client, story):
     assert 'name="_save"' not in page
     assert admin_client.post(url, {"status": "failed"}).status_code == 403
     assert FollowUp.objects.get(pk=follow_up.pk).status == follow_up.status
+
+
+def test_a_contact_with_follow_ups_can_be_deleted(admin_client, story):
+    conversation, _ = story
+    url = reverse("admin:conversations_contact_delete", args=[conversation.contact_id])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not FollowUp.objects.filter(conversation_id=conversation.pk).exists()
 
 
 def test_contact_pages_link_to_response_info(admin_client, story):

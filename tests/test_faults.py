@@ -121,7 +121,9 @@ HANG_AFTER = 120  # the victim blocks inside its 120th send: 3rd batch, 20th row
 
 
 def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(tmp_path):
+    T0 = time.monotonic()
     ids = set(make_due_follow_ups(ROWS))
+    print("created", time.monotonic() - T0)
     assert len(ids) == ROWS
 
     env = {**os.environ, "DATABASE_URL": database_url(), "FOLLOWUP_SENDER": "console", "LLM_MODEL": ""}
@@ -145,6 +147,7 @@ def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(
         wait_for(lambda: len(read_ids(files[0])) >= HANG_AFTER or victim.poll() is not None,
                  seconds=90, what="the victim to reach its hanging send")
         assert victim.poll() is None, "the victim finished before it could be killed: " + output(0)[1]
+        print("victim hung", time.monotonic() - T0)
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(timeout=10)
         assert victim.returncode == -signal.SIGKILL
@@ -159,6 +162,7 @@ def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(
         for process in processes:
             stop(process, grace=5)
 
+    print("survivors done", time.monotonic() - T0, reports)
     recorded = {n: read_ids(path) for n, path in enumerate(files)}
     all_recorded = [i for lines in recorded.values() for i in lines]
     twice = [i for i, count in Counter(all_recorded).items() if count > 1]

@@ -1,0 +1,147 @@
+"""Dispatch throughput: separate processes each running the real `dispatch_due` (claim,
+checks, text, no-op send, record, plan the next step) until nothing is due.
+
+    python -m benchmarks.dispatch_bench worker --batch 100   # one worker (see common.run_workers)
+"""
+
+import argparse
+import time
+from collections import Counter
+
+from benchmarks.common import NoopSender, run_workers, sql, worker_done, worker_wait_for_go
+
+
+def worker(batch: int, profile_to: str | None = None) -> None:
+    from benchmarks.common import setup_django
+
+    setup_django()
+    from django.db import connection
+
+    from scheduling import dispatch
+    from scheduling.clock import system_clock
+
+    # Time spent in claim(), to tell the claim's share apart from the per-row work.
+    claim_seconds = [0.0]
+    real_claim = dispatch.claim
+
+    def timed_claim(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return real_claim(*args, **kwargs)
+        finally:
+            claim_seconds[0] += time.perf_counter() - started
+
+    dispatch.claim = timed_claim
+    queries = QueryCounter()
+    connection.ensure_connection()
+    sender = NoopSender()
+    profiler = None
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    start = worker_wait_for_go()
+    if profiler:
+        profiler.enable()
+    totals = Counter()
+    with connection.execute_wrapper(queries):
+        while True:
+            report = dispatch.dispatch_due(system_clock, sender=sender, batch_size=batch)
+            totals.update({k: v for k, v in vars(report).items() if isinstance(v, int)})
+            if not report.claimed:
+                break
+    end = time.time()
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile_to)
+    worker_done({"start": start, "end": end, **totals, "claim_seconds": claim_seconds[0],
+                 "queries": queries.count, "query_seconds": queries.seconds})
+
+
+class QueryCounter:
+    """A connection.execute_wrapper: counts statements and the time spent waiting on them."""
+
+    def __init__(self):
+        self.count, self.seconds = 0, 0.0
+
+    def __call__(self, execute, sql_text, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql_text, params, many, context)
+        finally:
+            self.count += 1
+            self.seconds += time.perf_counter() - started
+
+
+def run(pop, workers: int, batch: int, profile_to: str | None = None) -> dict:
+    args = ["worker", "--batch", str(batch)] + (["--profile", profile_to] if profile_to else [])
+    wall, results = run_workers("benchmarks.dispatch_bench", workers, args)
+    sent = sum(r["sent"] for r in results)
+    return {"workers": workers, "wall": wall, "sent": sent, "claimed": sum(r["claimed"] for r in results),
+            "rate": sent / wall if wall else 0.0, "us_per_fu": wall * 1e6 * workers / max(sent, 1),
+            "claim_us_per_fu": sum(r["claim_seconds"] for r in results) * 1e6 / max(sent, 1),
+            "queries_per_fu": sum(r["queries"] for r in results) / max(sent, 1),
+            "db_us_per_fu": sum(r["query_seconds"] for r in results) * 1e6 / max(sent, 1),
+            "check": verify(pop, sent)}
+
+
+def verify(pop, reported_sent: int) -> str:
+    """Each due row sent exactly once: statuses, one message each, nothing left claimed."""
+    due = pop.due_where("f")
+    m = pop.seeded_max
+    by_status = dict(sql(f"SELECT status, count(*) FROM scheduling_followup f WHERE {due} GROUP BY 1"))
+    messages = sql(f"""SELECT count(*), count(DISTINCT conversation_id) FROM conversations_message
+                       WHERE id > {m['conversations_message']} AND is_follow_up""")[0]
+    linked = sql(f"""SELECT count(DISTINCT f.sent_message_id) FROM scheduling_followup f
+                     JOIN conversations_message msg ON msg.id = f.sent_message_id
+                     AND msg.conversation_id = f.conversation_id WHERE {due}""")[0][0]
+    sending = sql("SELECT count(*) FROM scheduling_followup WHERE status = 'sending'")[0][0]
+    problems = []
+    if by_status != {"sent": pop.due}:
+        problems.append(f"statuses {by_status}")
+    if messages != (pop.due, pop.due) or linked != pop.due:
+        problems.append(f"messages {messages[0]} in {messages[1]} conversations, {linked} linked")
+    if reported_sent != pop.due:
+        problems.append(f"workers reported {reported_sent} sent")
+    if sending:
+        problems.append(f"{sending} left in sending")
+    return "ok" if not problems else "FAILED: " + "; ".join(problems)
+
+
+def explain_claim(batch: int) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of the very SELECT that claim() sends, captured from
+    Django, run in a transaction that is rolled back (the FOR UPDATE locks go with it)."""
+    import uuid
+
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from scheduling.clock import system_clock
+    from scheduling.dispatch import claim
+
+    class Rollback(Exception):
+        pass
+
+    with CaptureQueriesContext(connection) as captured:
+        try:
+            with transaction.atomic():
+                claim(system_clock.now(), uuid.uuid4().hex, batch)
+                raise Rollback
+        except Rollback:
+            pass
+    select = next(q["sql"] for q in captured.captured_queries if "SKIP LOCKED" in q["sql"])
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + select)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
+    return select + "\n\n" + plan
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["worker"])
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--profile", default=None, help="write cProfile stats to this file")
+    args = parser.parse_args()
+    worker(args.batch, args.profile)
