@@ -54,6 +54,12 @@ class NoopSender:
         return SendResult(provider_id=f"noop{message.follow_up_id}", delivery_status="sent")
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process on this machine (e.g. a PostgreSQL backend)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # --- N worker processes ---------------------------------------------------------------
 # Each worker imports Django and connects, prints "ready", waits for "go" on stdin, works,
 # and prints one JSON line with its own start/end times. Process start-up is thus not

@@ -8,7 +8,8 @@ import argparse
 import time
 from collections import Counter
 
-from benchmarks.common import NoopSender, run_workers, sql, worker_done, worker_wait_for_go
+from benchmarks.common import (NoopSender, process_cpu_seconds, run_workers, sql, worker_done,
+                               worker_wait_for_go)
 
 
 def worker(batch: int, profile_to: str | None = None) -> None:
@@ -33,7 +34,9 @@ def worker(batch: int, profile_to: str | None = None) -> None:
 
     dispatch.claim = timed_claim
     queries = QueryCounter()
-    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
     sender = NoopSender()
     profiler = None
     if profile_to:
@@ -41,6 +44,7 @@ def worker(batch: int, profile_to: str | None = None) -> None:
 
         profiler = cProfile.Profile()
     start = worker_wait_for_go()
+    cpu, pg_cpu = time.process_time(), process_cpu_seconds(backend)
     if profiler:
         profiler.enable()
     totals = Counter()
@@ -51,11 +55,13 @@ def worker(batch: int, profile_to: str | None = None) -> None:
             if not report.claimed:
                 break
     end = time.time()
+    cpu, pg_cpu = time.process_time() - cpu, process_cpu_seconds(backend) - pg_cpu
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile_to)
     worker_done({"start": start, "end": end, **totals, "claim_seconds": claim_seconds[0],
-                 "queries": queries.count, "query_seconds": queries.seconds})
+                 "queries": queries.count, "query_seconds": queries.seconds, "cpu_seconds": cpu,
+                 "pg_cpu_seconds": pg_cpu})
 
 
 class QueryCounter:
@@ -82,6 +88,8 @@ def run(pop, workers: int, batch: int, profile_to: str | None = None) -> dict:
             "claim_us_per_fu": sum(r["claim_seconds"] for r in results) * 1e6 / max(sent, 1),
             "queries_per_fu": sum(r["queries"] for r in results) / max(sent, 1),
             "db_us_per_fu": sum(r["query_seconds"] for r in results) * 1e6 / max(sent, 1),
+            "cpu_us_per_fu": sum(r["cpu_seconds"] for r in results) * 1e6 / max(sent, 1),
+            "pg_cpu_us_per_fu": sum(r["pg_cpu_seconds"] for r in results) * 1e6 / max(sent, 1),
             "check": verify(pop, sent)}
 
 

@@ -14,14 +14,14 @@ def find_or_create_conversation(bot: Bot, *, channel: str, phone: str = "", emai
 
     Safe under concurrent webhooks: the unique constraints decide, the loser re-reads.
     """
-    contact = _find_contact(bot, contact_id=contact_id, phone=phone, email=email)
+    contact = find_contact(bot, contact_id=contact_id, phone=phone, email=email)
     if contact is None:
         try:
             with transaction.atomic():
                 contact = Contact.objects.create(bot=bot, phone=phone, email=email, first_name=first_name,
                                                  last_name=last_name, timezone=timezone)
         except IntegrityError:  # the same new number, created by a concurrent request
-            contact = _find_contact(bot, contact_id=None, phone=phone, email=email)
+            contact = find_contact(bot, contact_id=None, phone=phone, email=email)
     try:
         with transaction.atomic():
             conversation, _ = Conversation.objects.get_or_create(
@@ -32,7 +32,7 @@ def find_or_create_conversation(bot: Bot, *, channel: str, phone: str = "", emai
     return conversation
 
 
-def _find_contact(bot, *, contact_id, phone, email):
+def find_contact(bot, *, contact_id, phone, email):
     contacts = Contact.objects.filter(bot=bot).order_by("id")
     if contact_id is not None:
         return contacts.filter(pk=contact_id).first()

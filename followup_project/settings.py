@@ -102,7 +102,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="followups@localhost")
 LLM_MODEL = env("LLM_MODEL", default="")
 LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=20.0)
 
-# Which sender carries each channel: "console" (logs and records) or "twilio" / "webhook".
+# "console": every channel is logged (development). "live": Twilio for SMS and WhatsApp,
+# the signed connector webhook for Facebook, Instagram and live chat, email by EMAIL_BACKEND.
 FOLLOWUP_SENDER = env("FOLLOWUP_SENDER", default="console")
 # How often the cluster runs the dispatcher, and how many follow-ups one claim takes.
 DISPATCH_INTERVAL_SECONDS = env.int("DISPATCH_INTERVAL_SECONDS", default=5)

@@ -158,7 +158,7 @@ def handle_claimed(follow_up: FollowUp, token: str, clock, *, sender=None, on_se
     outgoing = Outgoing(
         follow_up_id=follow_up.pk, bot_id=follow_up.conversation.bot_id,
         conversation_id=follow_up.conversation_id, channel=decision.channel,
-        to=routing.address(decision.channel, contact), text=text,
+        to=routing.address(decision.channel, contact), text=text, sent_at=now,
     )
     try:
         result = (sender or routing.sender_for(decision.channel)).send(outgoing)

@@ -31,7 +31,7 @@ class FollowUp(models.Model):
         FAILED = "failed", "Failed"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="follow_ups")
-    scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="follow_ups")
+    scenario = models.ForeignKey(Scenario, on_delete=models.RESTRICT, related_name="follow_ups")
     kind = models.CharField(max_length=32, choices=ScenarioKind.choices)
     step = models.PositiveSmallIntegerField()
     steps_total = models.PositiveSmallIntegerField()

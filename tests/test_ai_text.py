@@ -92,11 +92,11 @@ def test_no_model_anywhere_means_the_template(settings):
 
 
 @pytest.mark.django_db
-def test_a_long_model_name_still_fits_the_source_column(settings):
+def test_a_long_model_name_is_recorded_whole(settings):
     model = "openrouter/anthropic/claude-3-5-sonnet-20241022"
     settings.LLM_MOCK_RESPONSE = AI_TEXT
     follow_up, _ = _send_first(*_quiet_conversation(ai_model=model))
-    assert follow_up.text_source == f"ai:{model}"[:32]
+    assert follow_up.text_source == f"ai:{model}"
 
 
 @pytest.mark.django_db

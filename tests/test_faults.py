@@ -10,9 +10,11 @@ Every wait polls an external process with a deadline; the engine's time is never
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import timedelta
@@ -120,14 +122,27 @@ BATCH = 50
 HANG_AFTER = 120  # the victim blocks inside its 120th send: 3rd batch, 20th row
 
 
-def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(tmp_path):
-    T0 = time.monotonic()
+@pytest.fixture
+def sent_dir(tmp_path):
+    """Where the workers record their sends. write() alone makes a line survive the
+    writer's SIGKILL (it is in the kernel then); the fsync the workers also do guards
+    against a machine crash, which this test doesn't stage. On a disk that fsync costs
+    ~4 ms a line, ten thousand times, so use memory-backed /dev/shm when there is one."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield tmp_path
+        return
+    path = Path(tempfile.mkdtemp(prefix="followup-faults-", dir=shm))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(tmp_path, sent_dir):
     ids = set(make_due_follow_ups(ROWS))
-    print("created", time.monotonic() - T0)
     assert len(ids) == ROWS
 
     env = {**os.environ, "DATABASE_URL": database_url(), "FOLLOWUP_SENDER": "console", "LLM_MODEL": ""}
-    files = [tmp_path / f"sent-{n}.txt" for n in range(WORKERS)]
+    files = [sent_dir / f"sent-{n}.txt" for n in range(WORKERS)]
     processes = []
     for n, path in enumerate(files):
         args = [sys.executable, "-m", "tests.support.dispatcher_worker", str(path), "--batch-size", str(BATCH)]
@@ -147,7 +162,6 @@ def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(
         wait_for(lambda: len(read_ids(files[0])) >= HANG_AFTER or victim.poll() is not None,
                  seconds=90, what="the victim to reach its hanging send")
         assert victim.poll() is None, "the victim finished before it could be killed: " + output(0)[1]
-        print("victim hung", time.monotonic() - T0)
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(timeout=10)
         assert victim.returncode == -signal.SIGKILL
@@ -162,7 +176,6 @@ def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(
         for process in processes:
             stop(process, grace=5)
 
-    print("survivors done", time.monotonic() - T0, reports)
     recorded = {n: read_ids(path) for n, path in enumerate(files)}
     all_recorded = [i for lines in recorded.values() for i in lines]
     twice = [i for i, count in Counter(all_recorded).items() if count > 1]
@@ -204,11 +217,13 @@ def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(
     # The rest of the victim's batch was claimed, never sent, and is now failed, not resent.
     assert stuck - limbo, "the victim held unstarted rows of its batch"
     assert not (stuck - limbo) & set(all_recorded)
+    print(f"\nkill: survivors sent {[r['sent'] for r in reports]}, the victim {len(recorded[0])} before dying; "
+          f"{len(stuck)} send_outcome_unknown, {len(limbo)} of them reached the provider")
 
 
 # --- a real Django-Q2 cluster while PostgreSQL restarts ---------------------------------
 
-RESTART_ROWS = 1_500
+RESTART_ROWS = 1_000
 AUTH_TOKEN = "faults-twilio-auth-token"
 
 
@@ -241,11 +256,14 @@ def db_retrying(query, *, seconds=30):
 
 
 def enqueue_dispatch_if_idle():
-    from django_q.models import OrmQ
+    from django_q.brokers import get_broker
     from django_q.tasks import async_task
 
     def go():
-        if OrmQ.objects.count() < 2:  # keep the workers fed, without piling tasks up
+        # Keep the workers fed without piling tasks up: count only tasks waiting to be
+        # picked. Tasks cut off by the restart stay locked in the queue (redelivered only
+        # after Q_RETRY), so they must not count.
+        if get_broker().queue_size() < 2:
             async_task("scheduling.tasks.dispatch")
         return True
 
@@ -295,7 +313,7 @@ def test_a_postgres_restart_mid_dispatch_loses_nothing_and_sends_nothing_twice(t
         return wait_for(step, seconds=seconds, what=what, interval=0.2)
 
     try:
-        feed_until(lambda: sent_count() >= 150, seconds=90, what="the cluster to start sending")
+        feed_until(lambda: sent_count() >= 100, seconds=90, what="the cluster to start sending")
         before = sent_count()
         restart_postgres(pgbin, pgdata)
         restarted_at = timezone.now()

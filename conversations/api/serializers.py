@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from bots.channels import Channel
 from bots.models import Bot, validate_timezone
-from conversations.directory import _find_contact
+from conversations.directory import find_contact  # the directory's own lookup order: id, phone, email
 from conversations.models import Conversation, Message
 from scheduling.models import FollowUp
 
@@ -38,8 +38,8 @@ class ContactRefSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.Serializer):
-    """The fields every event shares. `validated_data["contact_obj"]` / `["conversation"]`
-    hold the existing contact and conversation, None when they will be created."""
+    """The fields every event shares. `validated_data["conversation"]` is the existing
+    conversation, None when it will be created."""
 
     bot = serializers.PrimaryKeyRelatedField(queryset=Bot.objects.all())
     contact = ContactRefSerializer()
@@ -47,7 +47,7 @@ class EventSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         ref = attrs["contact"]
-        contact = _find_contact(attrs["bot"], contact_id=ref.get("id"), phone=ref.get("phone", ""),
+        contact = find_contact(attrs["bot"], contact_id=ref.get("id"), phone=ref.get("phone", ""),
                                 email=ref.get("email", ""))
         if ref.get("id") and contact is None:
             # The directory would create a new, anonymous contact: refuse instead.
@@ -57,7 +57,7 @@ class EventSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"channel": ["Required: the contact has no conversation with this bot yet."]}
             )
-        attrs["contact_obj"], attrs["conversation"] = contact, conversation
+        attrs["conversation"] = conversation
         return attrs
 
     def conversation_kwargs(self) -> dict:

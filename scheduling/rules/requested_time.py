@@ -609,6 +609,13 @@ def find_requested_time(text: str, now: datetime, tz: ZoneInfo, *,
     `bare_hours` also reads a lone number as an hour ("3" answering "What time works?").
     The result may be in the past (`past=True`): the caller decides what that means.
     """
+    try:
+        return _find(text, now, tz, bare_hours)
+    except (OverflowError, ValueError):
+        return None  # "in 99999999999 days": past the calendar's end, not a time we can keep
+
+
+def _find(text: str, now: datetime, tz: ZoneInfo, bare_hours: bool) -> Resolution | None:
     now_utc = now.astimezone(UTC)
     local_now = now.astimezone(tz)
     today = local_now.date()

@@ -1,0 +1,164 @@
+"""Runs every benchmark against DATABASE_URL (a throwaway server: see benchmarks/run) and
+prints the table, also written to benchmarks/results/latest.md.
+
+    python -m benchmarks.main [--quick] [--sizes 10000,100000,1000000] [--only dispatch,naive,...]
+"""
+
+import argparse
+import io
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import database_url, pg_connect, scalar, setup_django, sql
+
+RESULTS = Path(__file__).with_name("results")
+PHASES = ["naive", "dispatch", "profile", "events", "load"]
+
+
+def options(argv):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="small sizes, short load: a check that everything works")
+    p.add_argument("--sizes", help="pending follow-ups, comma-separated (default 10000,100000,1000000)")
+    p.add_argument("--due", type=int, help="follow-ups due now in each dispatch run (default 5000)")
+    p.add_argument("--workers", default="1,2", help="dispatcher processes to try (default 1,2)")
+    p.add_argument("--batch", type=int, default=100, help="claim batch size (the product's default: 100)")
+    p.add_argument("--naive-due", type=int, help="due follow-ups in the naive run (default 1000)")
+    p.add_argument("--load-seconds", type=int, help="wrk duration (default 30)")
+    p.add_argument("--only", help=f"comma-separated phases among {','.join(PHASES)}")
+    p.add_argument("--out", default=str(RESULTS / "latest.md"))
+    o = p.parse_args(argv)
+    quick = o.quick
+    o.sizes = [int(s) for s in (o.sizes or ("2000,20000" if quick else "10000,100000,1000000")).split(",")]
+    o.due = o.due or (1000 if quick else 5000)
+    o.naive_due = o.naive_due or (200 if quick else 1000)
+    o.load_seconds = o.load_seconds or (10 if quick else 30)
+    o.events = 300 if quick else 2000
+    o.classifier_messages = 5000 if quick else 50000
+    o.workers = [int(w) for w in o.workers.split(",")]
+    o.only = set(o.only.split(",")) if o.only else set(PHASES)
+    if o.due > min(o.sizes):
+        p.error("--due must not exceed the smallest size")
+    return o
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv=None) -> int:
+    o = options(argv)
+    setup_django()
+    from django.db import connection
+    from django.utils import timezone
+
+    from benchmarks import dispatch_bench, events_bench, limit, load, naive, report, seed
+
+    results = {"machine": report.machine(scalar("SHOW server_version")),
+               "options": {"due": o.due, "batch": o.batch, "quick": o.quick}, "seeding": []}
+    workdir = Path(tempfile.mkdtemp(prefix="bench-work."))
+    now = timezone.now()
+
+    log("creating bots")
+    sql("TRUNCATE bots_bot, django_q_task, django_q_ormq CASCADE")
+    bots = seed.create_bots()
+    connection.close()  # CREATE DATABASE ... TEMPLATE needs the template idle
+
+    if "naive" in o.only:
+        url = database_url(database_url().rsplit("/", 1)[1] + "_naive")
+        name = url.rsplit("/", 1)[1]
+        sql(f'DROP DATABASE IF EXISTS "{name}"')
+        sql(f'CREATE DATABASE "{name}" TEMPLATE "{database_url().rsplit("/", 1)[1]}"')
+        pop = seed.Population(due=o.naive_due, stride=2, url=url, bots=bots)
+        seed.grow(pop, o.naive_due * 10, now)  # 1 in 10 schedules due now, the rest later
+        log(f"naive design: {o.naive_due} due, {o.naive_due * 10} schedules, real qcluster (the scheduler wakes every ~30 s)")
+        results["naive"] = naive.run(pop, url, workers=max(o.workers))
+        log(f"  {results['naive']}")
+        sql(f'DROP DATABASE "{name}"')
+
+    stride = max(1, min(o.sizes) // o.due)
+    pop = seed.Population(due=o.due, stride=stride, bots=bots)
+    if o.only & {"dispatch", "profile", "events", "load"}:
+        results["dispatch"], results["explain"] = [], []
+        for size in o.sizes:
+            log(f"seeding {size:,} pending follow-ups")
+            results["seeding"].append((size, seed.grow(pop, size, now)))
+            if "dispatch" not in o.only:
+                continue
+            if size in (min(o.sizes), max(o.sizes)):
+                results["explain"].append((size, dispatch_bench.explain_claim(o.batch)))
+                connection.close()
+            for workers in o.workers:
+                row = {"size": size, **dispatch_bench.run(pop, workers, o.batch)}
+                seed.reset(pop)
+                row["limit"] = limit.run(pop, workers, o.batch)
+                seed.reset(pop)
+                results["dispatch"].append(row)
+                log(f"  {size:,} pending, {workers} worker(s): {row['rate']:,.0f}/s ({row['check']}), "
+                    f"limit {row['limit']['rate']:,.0f}/s")
+
+    if "profile" in o.only:
+        stats_file = workdir / "dispatch.prof"
+        log(f"profiling one dispatch run (1 worker, cProfile) at {pop.size:,} pending")
+        dispatch_bench.run(pop, 1, o.batch, profile_to=str(stats_file))
+        seed.reset(pop)
+        results["profile"] = write_profile(stats_file, RESULTS / "profile.txt", o.due)
+
+    if "events" in o.only:
+        log("event handling")
+        results["classifier"] = events_bench.classifier_rate(o.classifier_messages)
+        results["events"] = events_bench.record_inbound_rate(pop, o.events)
+        connection.close()
+
+    if "load" in o.only:
+        log(f"load: wrk for {o.load_seconds} s against gunicorn on 127.0.0.1")
+        results["load"] = load.run(pop, o.load_seconds, workdir)
+
+    text = report.render(results)
+    print(text)
+    Path(o.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(o.out).write_text(text + "\n")
+    log(f"written to {o.out}")
+    shutil.rmtree(workdir, ignore_errors=True)
+    failed = [k for k in ("naive", "events", "load") if "FAILED" in str(results.get(k, {}).get("check", ""))]
+    failed += ["dispatch" for d in results.get("dispatch", []) if "FAILED" in d["check"] + d["limit"]["check"]]
+    return 1 if failed else 0
+
+
+def write_profile(stats_file: Path, out: Path, due: int) -> dict:
+    """The top of the profile (by own and by cumulative time) to a small text file, and
+    the profiled time summed by area: Django's ORM, the driver, the engine's own code..."""
+    buf = io.StringIO()
+    buf.write(f"cProfile of one dispatch worker sending {due:,} follow-ups (times include cProfile's overhead)\n")
+    stats = pstats.Stats(str(stats_file), stream=buf)
+    areas = {}
+    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():
+        area = profile_area(filename)
+        areas[area] = areas.get(area, 0.0) + own
+    total = sum(areas.values()) or 1.0
+    stats.strip_dirs().sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
+    out.write_text(buf.getvalue())
+    ranked = sorted(((a, t / total) for a, t in areas.items()), key=lambda x: -x[1])
+    return {"file": str(out.relative_to(out.parent.parent.parent)), "areas": ranked[:8]}
+
+
+def profile_area(filename: str) -> str:
+    for marker, area in [("django/db/models", "Django ORM: building, compiling queries, making model objects"),
+                         ("django/db/backends", "Django database backend (cursor wrappers, transactions)"),
+                         ("psycopg", "psycopg: sending queries and waiting for PostgreSQL"),
+                         ("django/", "Django, other"),
+                         ("/scheduling/", "engine: scheduling/ (dispatch, planning, rules)"),
+                         ("/channels_out/", "engine: channels_out/ (text)"),
+                         ("/bots/", "engine: bots/, conversations/"), ("/conversations/", "engine: bots/, conversations/"),
+                         ("/benchmarks/", "benchmark harness")]:
+        if marker in filename:
+            return area
+    return "Python built-ins and standard library"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
