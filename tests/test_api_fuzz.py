@@ -104,16 +104,21 @@ def api_schema():
 e164 = st.from_regex(r"\A\+[1-9]\d{6,14}\Z")
 
 
-def flatmap_body(context, body):
-    if not isinstance(body, dict):
-        return st.just(body)
+def flatmap_case(context, case):
+    body = case.body
+    if not isinstance(body, dict) or "bot" not in body:
+        return st.just(case)
     contact = body.get("contact")
     contacts = st.one_of(st.just(contact), st.just({"id": CONTACT_ID}), st.just({"phone": PHONE}),
                          e164.map(lambda phone: {"phone": phone, "first_name": "Fuzz"}),
                          st.just({**contact, "id": CONTACT_ID} if isinstance(contact, dict) else contact))
+
+    def aimed(bot, contact):
+        case.body = {**body, "bot": bot, "contact": contact}
+        return case
+
     # Three times in four a seeded bot, with any of the contact variants.
-    return st.builds(lambda bot, contact: {**body, "bot": bot, "contact": contact},
-                     st.sampled_from([body.get("bot"), *BOT_IDS, BOT_IDS[0]]), contacts)
+    return st.builds(aimed, st.sampled_from([body["bot"], *BOT_IDS, BOT_IDS[0]]), contacts)
 
 
 def flatmap_path_parameters(context, parameters):
@@ -123,7 +128,7 @@ def flatmap_path_parameters(context, parameters):
 
 
 if schema is not None:
-    schema.hook(flatmap_body)
+    schema.hook(flatmap_case)
     schema.hook(flatmap_path_parameters)
 
     @schema.parametrize()
