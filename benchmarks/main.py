@@ -1,11 +1,12 @@
 """Runs every benchmark against DATABASE_URL (a throwaway server: see benchmarks/run) and
-prints the table, also written to benchmarks/results/latest.md.
+prints the table, also written to benchmarks/results/latest.md (quick.md for --quick).
 
     python -m benchmarks.main [--quick] [--sizes 10000,100000,1000000] [--only dispatch,naive,...]
 """
 
 import argparse
 import io
+import json
 import pstats
 import shutil
 import sys
@@ -20,24 +21,28 @@ PHASES = ["naive", "dispatch", "profile", "events", "load"]
 
 
 def options(argv):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="benchmarks/run", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes, short load: a check that everything works")
     p.add_argument("--sizes", help="pending follow-ups, comma-separated (default 10000,100000,1000000)")
     p.add_argument("--due", type=int, help="follow-ups due now in each dispatch run (default 5000)")
     p.add_argument("--workers", default="1,2", help="dispatcher processes to try (default 1,2)")
     p.add_argument("--batch", type=int, default=100, help="claim batch size (the product's default: 100)")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="run each dispatch measurement N times and keep the fastest (on a busy machine)")
     p.add_argument("--naive-due", type=int, help="due follow-ups in the naive run (default 1000)")
     p.add_argument("--load-seconds", type=int, help="wrk duration (default 30)")
     p.add_argument("--only", help=f"comma-separated phases among {','.join(PHASES)}")
-    p.add_argument("--out", default=str(RESULTS / "latest.md"))
+    p.add_argument("--out", help="where to write the table (default results/latest.md; --quick: results/quick.md)")
     o = p.parse_args(argv)
     quick = o.quick
     o.sizes = [int(s) for s in (o.sizes or ("2000,20000" if quick else "10000,100000,1000000")).split(",")]
     o.due = o.due or (1000 if quick else 5000)
     o.naive_due = o.naive_due or (200 if quick else 1000)
-    o.load_seconds = o.load_seconds or (10 if quick else 30)
+    o.load_seconds = o.load_seconds or (8 if quick else 30)
     o.events = 300 if quick else 2000
     o.classifier_messages = 5000 if quick else 50000
+    o.out = o.out or str(RESULTS / ("quick.md" if quick else "latest.md"))
     o.workers = [int(w) for w in o.workers.split(",")]
     o.only = set(o.only.split(",")) if o.only else set(PHASES)
     if o.due > min(o.sizes):
@@ -58,7 +63,7 @@ def main(argv=None) -> int:
     from benchmarks import dispatch_bench, events_bench, limit, load, naive, report, seed
 
     results = {"machine": report.machine(scalar("SHOW server_version")),
-               "options": {"due": o.due, "batch": o.batch, "quick": o.quick}, "seeding": []}
+               "options": {"due": o.due, "batch": o.batch, "quick": o.quick, "repeat": o.repeat}, "seeding": []}
     workdir = Path(tempfile.mkdtemp(prefix="bench-work."))
     now = timezone.now()
 
@@ -92,10 +97,8 @@ def main(argv=None) -> int:
                 results["explain"].append((size, dispatch_bench.explain_claim(o.batch)))
                 connection.close()
             for workers in o.workers:
-                row = {"size": size, **dispatch_bench.run(pop, workers, o.batch)}
-                seed.reset(pop)
-                row["limit"] = limit.run(pop, workers, o.batch)
-                seed.reset(pop)
+                row = {"size": size, **best_of(o.repeat, pop, lambda: dispatch_bench.run(pop, workers, o.batch))}
+                row["limit"] = best_of(o.repeat, pop, lambda: limit.run(pop, workers, o.batch))
                 results["dispatch"].append(row)
                 log(f"  {size:,} pending, {workers} worker(s): {row['rate']:,.0f}/s ({row['check']}), "
                     f"limit {row['limit']['rate']:,.0f}/s")
@@ -121,11 +124,25 @@ def main(argv=None) -> int:
     print(text)
     Path(o.out).parent.mkdir(parents=True, exist_ok=True)
     Path(o.out).write_text(text + "\n")
+    Path(o.out).with_suffix(".json").write_text(json.dumps(results, indent=1, default=str) + "\n")
     log(f"written to {o.out}")
     shutil.rmtree(workdir, ignore_errors=True)
-    failed = [k for k in ("naive", "events", "load") if "FAILED" in str(results.get(k, {}).get("check", ""))]
+    failed = [k for k in ("naive", "events") if "FAILED" in str(results.get(k, {}).get("check", ""))]
+    failed += ["load" for ld in results.get("load", []) if "FAILED" in ld["check"]]
     failed += ["dispatch" for d in results.get("dispatch", []) if "FAILED" in d["check"] + d["limit"]["check"]]
     return 1 if failed else 0
+
+
+def best_of(repeat: int, pop, measure) -> dict:
+    """The fastest of `repeat` runs (each from the same reset state); any failed check wins."""
+    from benchmarks import seed
+
+    runs = []
+    for _ in range(repeat):
+        runs.append(measure())
+        seed.reset(pop)
+    failed = [r for r in runs if r["check"] != "ok"]
+    return failed[0] if failed else max(runs, key=lambda r: r["rate"])
 
 
 def write_profile(stats_file: Path, out: Path, due: int) -> dict:

@@ -2,9 +2,12 @@
 
 1. Schemathesis over every operation of the OpenAPI schema (drf-spectacular at
    /api/schema/), loaded from the Django WSGI app in-process, token-authenticated, with the
-   `not_a_server_error` and `status_code_conformance` checks.
+   `not_a_server_error` and `status_code_conformance` checks (one known schema gap
+   tolerated and pinned by a strict xfail). Generated bodies are also aimed at seeded bots
+   and a contact, so requests get past "no such bot" into the engine.
 2. Twilio's webhooks, which are not in the schema (their views set schema = None): arbitrary
-   form fields, unsigned (always 403, nothing written) and correctly signed (never 500).
+   form fields, unsigned (always 403, nothing written) and correctly signed (never 500;
+   known failures on PostgreSQL pinned by strict xfails at the end).
 
 Both use `transactional_db`: requests run in real transactions as in production (the WSGI
 handler also closes the connection after each request), and one request's database error
@@ -109,22 +112,35 @@ def flatmap_case(context, case):
     if not isinstance(body, dict) or "bot" not in body:
         return st.just(case)
     contact = body.get("contact")
-    contacts = st.one_of(st.just(contact), st.just({"id": CONTACT_ID}), st.just({"phone": PHONE}),
+    # Hypothesis leans to the first choices: the aimed ones come first, the generated one last.
+    contacts = st.one_of(st.just({"id": CONTACT_ID}), st.just({"phone": PHONE}),
                          e164.map(lambda phone: {"phone": phone, "first_name": "Fuzz"}),
-                         st.just({**contact, "id": CONTACT_ID} if isinstance(contact, dict) else contact))
+                         st.just({**contact, "id": CONTACT_ID} if isinstance(contact, dict) else contact),
+                         st.just(contact))
 
     def aimed(bot, contact):
         case.body = {**body, "bot": bot, "contact": contact}
         return case
 
     # Three times in four a seeded bot, with any of the contact variants.
-    return st.builds(aimed, st.sampled_from([body["bot"], *BOT_IDS, BOT_IDS[0]]), contacts)
+    return st.builds(aimed, st.sampled_from([*BOT_IDS, BOT_IDS[0], body["bot"]]), contacts)
 
 
 def flatmap_path_parameters(context, parameters):
     if "contact_id" not in (parameters or {}):
         return st.just(parameters)
     return st.sampled_from([parameters, {**parameters, "contact_id": CONTACT_ID}])
+
+
+# Known gaps in the schema, each pinned by a strict xfail below: tolerated here so that
+# status_code_conformance keeps guarding every other answer.
+UNDOCUMENTED = {("GET /api/contacts/{contact_id}/follow-ups/", 404)}
+
+
+def documented_status_code(ctx, response, case):
+    if (case.operation.label, response.status_code) in UNDOCUMENTED:
+        return None
+    return status_code_conformance(ctx, response, case)
 
 
 if schema is not None:
@@ -136,11 +152,8 @@ if schema is not None:
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                      HealthCheck.filter_too_much])
     def test_no_api_operation_answers_a_server_error(case, api_token):
-        r = case.call_and_validate(headers={"Authorization": f"Token {api_token}"},
-                               checks=[not_a_server_error])
-        import collections, json as _j
-        with open("/tmp/fuzz_stats.txt", "a") as f:
-            f.write(f"{case.operation.label} {case.meta.phase.name.value if case.meta else None} {getattr(case.meta.generation, 'mode', None) if case.meta else None} {r.status_code} {r.text[:150] if r.status_code != 200 or 'schema' not in case.operation.label else ''}\n")
+        case.call_and_validate(headers={"Authorization": f"Token {api_token}"},
+                               checks=[not_a_server_error, documented_status_code])
 
 
 def test_the_schema_lists_every_api_endpoint(api_schema):
@@ -149,28 +162,49 @@ def test_the_schema_lists_every_api_endpoint(api_schema):
 
     listed = {result.ok().path for result in api_schema.get_all_operations()}
     routes = {"/api/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(p.pattern)) for p in urlpatterns}
-    routes.discard("/api/docs/")  # the Swagger UI page, HTML about the schema
+    routes -= {"/api/docs/", "/api/schema/"}  # the description itself and its Swagger UI page
     assert routes <= listed, f"routes missing from the schema: {routes - listed}"
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "API schema gap (conversations/api/views.py, ContactFollowUpsView): it answers 404 for an unknown "
+    "contact and for a page past the end, but its @extend_schema documents only 200, so clients and "
+    "schemathesis' status_code_conformance don't know about 404."))
+def test_the_follow_ups_of_an_unknown_contact_are_a_documented_404(api_schema, api_token):
+    operation = api_schema["/api/contacts/{contact_id}/follow-ups/"]["GET"]
+    response = Client().get("/api/contacts/999999/follow-ups/", headers={"Authorization": f"Token {api_token}"})
+    assert response.status_code == 404
+    assert "404" in operation.responses.status_codes
 
 
 # --- 2. Twilio's webhooks -----------------------------------------------------------------
 
 AUTH_TOKEN = "fuzz-twilio-auth-token"
-TWILIO_FIELDS = ["From", "To", "Body", "MessageSid", "SmsSid", "AccountSid", "ProfileName", "WaId", "NumMedia",
-                 "MessageStatus", "ErrorCode", "ApiVersion", "SmsStatus"]
+# Generated fields stay clear of the known failures pinned by the strict xfails at the end
+# (NUL characters, and values longer than their columns), so the property keeps guarding
+# everything else: any mix of fields, values, bots and Twilio's own field names.
+KEY_FIELDS = {"From", "Body", "MessageSid", "ProfileName", "MessageStatus", "ErrorCode"}
+OTHER_TWILIO_FIELDS = ["To", "SmsSid", "AccountSid", "WaId", "NumMedia", "ApiVersion", "SmsStatus", "NumSegments"]
+NO_NUL = st.characters(codec="utf-8", exclude_characters="\x00")  # encodable, no NUL
 
-field_names = st.one_of(st.sampled_from(TWILIO_FIELDS), st.text(min_size=1, max_size=20))
+
+def text(max_size):
+    return st.text(alphabet=NO_NUL, max_size=max_size)
+
+
+field_names = st.one_of(st.sampled_from(OTHER_TWILIO_FIELDS),
+                        st.text(alphabet=NO_NUL, min_size=1, max_size=20).filter(lambda k: k not in KEY_FIELDS))
+values = st.one_of(text(80), st.sampled_from(["", "0", "delivered", "failed", "undelivered", "read", "30003",
+                                              SENT_SID, "call me tomorrow at 3pm", "STOP", "START"]))
 phones = st.one_of(st.just(PHONE), st.just("whatsapp:" + PHONE), st.from_regex(r"\A\+[1-9]\d{6,14}\Z"),
-                   st.text(max_size=40))
-values = st.one_of(st.text(max_size=80), st.sampled_from(["", "0", "delivered", "failed", "undelivered", "read",
-                                                          "30003", SENT_SID, "call me tomorrow at 3pm", "STOP",
-                                                          "START"]))
+                   text(32))
 forms = st.fixed_dictionaries(
     {},
-    optional={"From": phones, "Body": st.one_of(st.text(max_size=300), st.sampled_from(
-        ["call me tomorrow at 3pm", "busy, in 2 hours", "STOP", "not interested", "yes please"])),
-        "MessageSid": st.one_of(st.just(SENT_SID), st.text(max_size=80)), "MessageStatus": values,
-        "ErrorCode": values, "ProfileName": st.text(max_size=150)},
+    optional={"From": phones, "Body": st.one_of(text(300), st.sampled_from(
+        ["call me tomorrow at 3pm", "busy, in 2 hours", "call me in 99999999999 days", "STOP", "not interested",
+         "yes please"])),
+        "MessageSid": st.one_of(st.just(SENT_SID), text(64)), "MessageStatus": values,
+        "ErrorCode": values, "ProfileName": text(150)},
 ).flatmap(lambda base: st.dictionaries(field_names, values, max_size=6).map(lambda extra: {**extra, **base}))
 bot_ids = st.one_of(st.sampled_from(BOT_IDS), st.integers(min_value=0, max_value=10**20))
 
@@ -202,7 +236,7 @@ WEBHOOK_SETTINGS = settings(max_examples=150, deadline=None,
 
 @WEBHOOK_SETTINGS
 @given(kind=st.sampled_from(["inbound", "status"]), bot_id=bot_ids, params=forms,
-       bad_signature=st.one_of(st.none(), st.text(max_size=40)))
+       bad_signature=st.one_of(st.none(), text(40)))
 def test_an_unsigned_or_missigned_twilio_webhook_is_refused_and_writes_nothing(
         twilio, kind, bot_id, params, bad_signature):
     before = (Message.objects.count(), Contact.objects.count(),
@@ -227,3 +261,51 @@ def test_a_signed_twilio_webhook_with_any_fields_is_never_a_server_error(twilio,
     response = post_form(twilio, webhook_path(kind, bot_id), params, sign=True)
     assert response.status_code < 500
     assert response.status_code in (200, 400, 403, 404)
+
+
+# --- known failures (engine bugs: strict xfail on PostgreSQL until fixed) -----------------
+
+ON_POSTGRES = connection.vendor == "postgresql"
+
+
+def signed_status(kind, params, settings_):
+    settings_.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+    settings_.PUBLIC_BASE_URL = ""
+    bot, _ = _seed()
+    client = Client(raise_request_exception=False)
+    return post_form(client, webhook_path(kind, bot.pk), params, sign=True).status_code
+
+
+@pytest.mark.xfail(ON_POSTGRES, strict=True, raises=AssertionError, reason=(
+    "engine bug (PostgreSQL only): conversations/twilio_webhooks.py InboundMessage.handle / StatusCallback.handle "
+    "pass Twilio's fields to the database unchecked; PostgreSQL refuses NUL (0x00) in text, so a signed webhook "
+    "whose Body, From, MessageSid, ProfileName or ErrorCode holds a NUL is a 500 (DataError in "
+    "scheduling/events.py record_inbound, conversations/directory.py find_or_create_conversation, "
+    "channels_out/delivery.py record_twilio_status) and an inbound message with a NUL is lost."))
+@pytest.mark.parametrize("kind, params", [
+    ("inbound", {"From": PHONE, "Body": "call me\x00 tomorrow"}),
+    ("inbound", {"From": "+1555\x00", "Body": "hi"}),
+    ("inbound", {"From": "+15555550101", "Body": "hi", "MessageSid": "SM\x00"}),
+    ("inbound", {"From": "+15555550102", "Body": "hi", "ProfileName": "Ana\x00"}),
+    ("status", {"MessageSid": "SM\x00", "MessageStatus": "delivered"}),
+    ("status", {"MessageSid": SENT_SID, "MessageStatus": "failed", "ErrorCode": "300\x0003"}),
+], ids=["inbound-body", "inbound-from", "inbound-sid", "inbound-profile", "status-sid", "status-error-code"])
+def test_a_signed_twilio_webhook_with_a_nul_character_is_not_a_server_error(transactional_db, settings, kind,
+                                                                           params):
+    assert signed_status(kind, params, settings) < 500
+
+
+@pytest.mark.xfail(ON_POSTGRES, strict=True, raises=AssertionError, reason=(
+    "engine bug (PostgreSQL only): conversations/twilio_webhooks.py InboundMessage.handle / StatusCallback.handle "
+    "don't bound Twilio's fields to their columns: a signed webhook with From over 32 characters "
+    "(Contact.phone), MessageSid over 64 (Message.provider_id) or a failed status whose ErrorCode makes "
+    "'twilio_error <code>' over 200 (FollowUp.reason, channels_out/delivery.py record_twilio_status) is a 500 "
+    "(DataError: value too long). SQLite doesn't enforce lengths, so it passes there."))
+@pytest.mark.parametrize("kind, params", [
+    ("inbound", {"From": "+1" + "5" * 40, "Body": "hi"}),
+    ("inbound", {"From": "+15555550103", "Body": "hi", "MessageSid": "SM" + "x" * 80}),
+    ("status", {"MessageSid": SENT_SID, "MessageStatus": "failed", "ErrorCode": "9" * 300}),
+], ids=["inbound-from", "inbound-sid", "status-error-code"])
+def test_a_signed_twilio_webhook_with_an_overlong_field_is_not_a_server_error(transactional_db, settings, kind,
+                                                                             params):
+    assert signed_status(kind, params, settings) < 500

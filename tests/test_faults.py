@@ -314,6 +314,9 @@ def test_a_postgres_restart_mid_dispatch_loses_nothing_and_sends_nothing_twice(t
 
     try:
         feed_until(lambda: sent_count() >= 100, seconds=90, what="the cluster to start sending")
+        # Restart while a pass holds claimed rows, i.e. in the middle of a batch.
+        feed_until(lambda: FollowUp.objects.filter(status=Status.SENDING).exists(), seconds=30,
+                   what="a pass holding claimed rows")
         before = sent_count()
         restart_postgres(pgbin, pgdata)
         restarted_at = timezone.now()

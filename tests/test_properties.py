@@ -6,10 +6,6 @@
   steps, each at least a minute (and at most 365 days).
 - Delay.after: never goes backwards (always strictly later than its start).
 - next_open: never before its input, and always inside a working window.
-
-Known failures of these properties are pinned by the strict xfail tests at the end, and the
-generated inputs stay clear of them (see REQUESTED_TIME_SAFE_*), so the properties keep
-guarding everything else until the bug is fixed.
 """
 
 import string
@@ -18,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from scheduling.rules.cadence import MAX_DELAY, MAX_STEPS, CadenceError, Delay, parse_cadence
@@ -42,12 +38,8 @@ instants = st.builds(
 
 # --- the requested-time resolver --------------------------------------------------------
 
-# Where the resolver is known to raise (see the xfail tests below): counts far beyond any
-# real request, and explicit years at the end of the calendar. Generated text stays within.
-REQUESTED_TIME_SAFE_COUNT = 10_000
-REQUESTED_TIME_SAFE_YEARS = (1990, 2200)
-
-numbers = st.integers(min_value=0, max_value=REQUESTED_TIME_SAFE_COUNT)
+# Counts and years run to absurd values: past the calendar's end is "no time", not an error.
+numbers = st.one_of(st.integers(min_value=0, max_value=500), st.integers(min_value=0, max_value=10**20))
 small = st.integers(min_value=0, max_value=61)
 number_words = st.sampled_from(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                                 "eleven", "twelve", "fifteen", "twenty", "thirty", "forty-five", "a", "an",
@@ -64,7 +56,7 @@ meridiem = st.sampled_from(["", "am", "pm", " am", " pm", "a.m.", "p.m.", "AM", 
                             " o'clock"])
 units = st.sampled_from(["minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "m", "day",
                          "days", "d", "week", "weeks", "wk", "fortnight", "month", "months"])
-years = st.integers(*REQUESTED_TIME_SAFE_YEARS)
+years = st.one_of(st.integers(1990, 2110), st.integers(0, 99999))
 
 
 @st.composite
@@ -259,16 +251,19 @@ def test_next_open_is_never_before_its_input_and_always_inside_a_window(moment, 
         assert opened - moment <= timedelta(days=8)
 
 
-# --- absurd requests are not times -------------------------------------------------------
+# --- regressions ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text", [
-    "call me in 99999999999 days",   # OverflowError: Python int too large to convert to C int
-    "in 9999999999 minutes",         # OverflowError: date value out of range
-    "in 999999999999999 minutes",    # OverflowError: timedelta
-    "in 3000000 weeks",              # OverflowError: date value out of range
-    "in 100000 months",              # ValueError: year 10359 is out of range
-    "on 12/31/9999 at 11pm",         # OverflowError in at_local: 9999-12-31 23:00 -08:00 is past year 9999 UTC
+    "call me in 99999999999 days",   # was OverflowError: Python int too large to convert to C int
+    "in 9999999999 minutes",         # was OverflowError: date value out of range
+    "in 999999999999999 minutes",    # was OverflowError in timedelta
+    "in 3000000 weeks",              # was OverflowError: date value out of range
+    "in 100000 months",              # was ValueError: year 10359 is out of range
+    "on 12/31/9999 at 11pm",         # was OverflowError in at_local: past year 9999 in UTC
 ])
 def test_the_requested_time_of_an_absurd_count_or_date_is_none_not_an_error(text):
+    # Found by the property above: the rule classifier resolves every inbound message, so
+    # each of these was a 500 from the inbound API and the Twilio webhook.
     now = datetime(2026, 3, 6, 15, tzinfo=UTC)
     assert resolve_requested_time(text, now, ZoneInfo("America/Los_Angeles")) is None
