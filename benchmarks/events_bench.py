@@ -4,7 +4,6 @@ cancel, plan; real database), and the rule classifier alone, in this process."""
 import json
 import time
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from benchmarks.common import ROOT

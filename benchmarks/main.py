@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import database_url, pg_connect, scalar, setup_django, sql
+from benchmarks.common import database_url, scalar, setup_django, sql
 
 RESULTS = Path(__file__).with_name("results")
 PHASES = ["naive", "dispatch", "profile", "events", "load"]
@@ -73,10 +73,12 @@ def main(argv=None) -> int:
     connection.close()  # CREATE DATABASE ... TEMPLATE needs the template idle
 
     if "naive" in o.only:
-        url = database_url(database_url().rsplit("/", 1)[1] + "_naive")
-        name = url.rsplit("/", 1)[1]
+        # A copy of the database as it is now (migrated, bots, nothing else): its own rows and schedules.
+        main_db = database_url().rsplit("/", 1)[1]
+        name = main_db + "_naive"
+        url = database_url(name)
         sql(f'DROP DATABASE IF EXISTS "{name}"')
-        sql(f'CREATE DATABASE "{name}" TEMPLATE "{database_url().rsplit("/", 1)[1]}"')
+        sql(f'CREATE DATABASE "{name}" TEMPLATE "{main_db}"')
         pop = seed.Population(due=o.naive_due, stride=2, url=url, bots=bots)
         seed.grow(pop, o.naive_due * 10, now)  # 1 in 10 schedules due now, the rest later
         log(f"naive design: {o.naive_due} due, {o.naive_due * 10} schedules, real qcluster (the scheduler wakes every ~30 s)")
@@ -108,7 +110,7 @@ def main(argv=None) -> int:
         log(f"profiling one dispatch run (1 worker, cProfile) at {pop.size:,} pending")
         dispatch_bench.run(pop, 1, o.batch, profile_to=str(stats_file))
         seed.reset(pop)
-        results["profile"] = write_profile(stats_file, RESULTS / "profile.txt", o.due)
+        results["profile"] = write_profile(stats_file, Path(o.out).with_suffix(".profile.txt"), o.due)
 
     if "events" in o.only:
         log("event handling")
@@ -160,7 +162,7 @@ def write_profile(stats_file: Path, out: Path, due: int) -> dict:
     stats.sort_stats("cumulative").print_stats(40)
     out.write_text(buf.getvalue())
     ranked = sorted(((a, t / total) for a, t in areas.items()), key=lambda x: -x[1])
-    return {"file": str(out.relative_to(out.parent.parent.parent)), "areas": ranked[:8]}
+    return {"file": out.name, "areas": ranked[:8]}
 
 
 def profile_area(filename: str) -> str:

@@ -152,5 +152,5 @@ def render(r: dict) -> str:
         out += ["## Where a dispatch worker's time goes (cProfile, one run, 1 worker)", "",
                 "| area | share of profiled time |", "|---|---:|"]
         out += [f"| {area} | {share:.0%} |" for area, share in p["areas"]]
-        out += ["", f"Top functions: {p['file']}.", ""]
+        out += ["", f"Top functions: {p['file']} beside this file.", ""]
     return "\n".join(out)

@@ -4,6 +4,8 @@ Twilio's signature (X-Twilio-Signature) is the only authentication, checked on e
 request before anything is read or written. Twilio retries, so both are idempotent.
 """
 
+import re
+
 from django.conf import settings
 from django.http import HttpResponse
 from rest_framework.parsers import FormParser
@@ -19,6 +21,7 @@ from channels_out.delivery import record_twilio_status
 from conversations.directory import find_or_create_conversation
 from scheduling.events import record_inbound
 
+PHONE = re.compile(r"^\+?[0-9]{3,20}$")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 WHATSAPP = "whatsapp:"
 
@@ -34,6 +37,12 @@ def signed_by_twilio(request) -> bool:
     else:
         url = request.build_absolute_uri()
     return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, request.data, signature)
+
+
+def field(data, name: str, max_length: int) -> str:
+    """A form field as the database can keep it: Twilio's values are data, not trusted
+    to be free of NUL characters or to fit their columns."""
+    return data.get(name, "").replace("\x00", "")[:max_length]
 
 
 def twiml():
@@ -63,12 +72,13 @@ class InboundMessage(TwilioWebhook):
         sender = data.get("From", "")
         channel = Channel.WHATSAPP if sender.startswith(WHATSAPP) else Channel.SMS
         phone = sender.removeprefix(WHATSAPP)
-        if not phone:
-            return Response({"error": "From is missing"}, status=400)
+        if not PHONE.match(phone):
+            return Response({"error": "From must be a phone number like +15555550100"}, status=400)
         conversation = find_or_create_conversation(
-            bot, channel=channel, phone=phone, first_name=data.get("ProfileName", "")[:100],
+            bot, channel=channel, phone=phone, first_name=field(data, "ProfileName", 100),
         )
-        record_inbound(conversation, data.get("Body", ""), channel=channel, provider_id=data.get("MessageSid", ""))
+        record_inbound(conversation, field(data, "Body", 10_000), channel=channel,
+                       provider_id=field(data, "MessageSid", 64))
         return twiml()
 
 
@@ -76,5 +86,6 @@ class StatusCallback(TwilioWebhook):
     """Delivery news about a message we sent. Unknown ids get 200 too, so Twilio stops."""
 
     def handle(self, data):
-        record_twilio_status(data.get("MessageSid", ""), data.get("MessageStatus", ""), data.get("ErrorCode", ""))
+        record_twilio_status(field(data, "MessageSid", 64), field(data, "MessageStatus", 32),
+                             field(data, "ErrorCode", 32))
         return twiml()

@@ -2,12 +2,11 @@
 
 1. Schemathesis over every operation of the OpenAPI schema (drf-spectacular at
    /api/schema/), loaded from the Django WSGI app in-process, token-authenticated, with the
-   `not_a_server_error` and `status_code_conformance` checks (one known schema gap
-   tolerated and pinned by a strict xfail). Generated bodies are also aimed at seeded bots
+   `not_a_server_error` and `status_code_conformance` checks. Generated bodies are also aimed at seeded bots
    and a contact, so requests get past "no such bot" into the engine.
 2. Twilio's webhooks, which are not in the schema (their views set schema = None): arbitrary
-   form fields, unsigned (always 403, nothing written) and correctly signed (never 500;
-   known failures on PostgreSQL pinned by strict xfails at the end).
+   form fields, unsigned (always 403, nothing written) and correctly signed (never 500,
+   NUL characters and overlong fields included).
 
 Both use `transactional_db`: requests run in real transactions as in production (the WSGI
 handler also closes the connection after each request), and one request's database error
@@ -132,9 +131,9 @@ def flatmap_path_parameters(context, parameters):
     return st.sampled_from([parameters, {**parameters, "contact_id": CONTACT_ID}])
 
 
-# Known gaps in the schema, each pinned by a strict xfail below: tolerated here so that
-# status_code_conformance keeps guarding every other answer.
-UNDOCUMENTED = {("GET /api/contacts/{contact_id}/follow-ups/", 404)}
+# Known gaps in the schema, tolerated here so that status_code_conformance keeps guarding
+# every other answer (none today).
+UNDOCUMENTED: set = set()
 
 
 def documented_status_code(ctx, response, case):
@@ -166,10 +165,6 @@ def test_the_schema_lists_every_api_endpoint(api_schema):
     assert routes <= listed, f"routes missing from the schema: {routes - listed}"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "API schema gap (conversations/api/views.py, ContactFollowUpsView): it answers 404 for an unknown "
-    "contact and for a page past the end, but its @extend_schema documents only 200, so clients and "
-    "schemathesis' status_code_conformance don't know about 404."))
 def test_the_follow_ups_of_an_unknown_contact_are_a_documented_404(api_schema, api_token):
     operation = api_schema["/api/contacts/{contact_id}/follow-ups/"]["GET"]
     response = Client().get("/api/contacts/999999/follow-ups/", headers={"Authorization": f"Token {api_token}"})
@@ -180,21 +175,20 @@ def test_the_follow_ups_of_an_unknown_contact_are_a_documented_404(api_schema, a
 # --- 2. Twilio's webhooks -----------------------------------------------------------------
 
 AUTH_TOKEN = "fuzz-twilio-auth-token"
-# Generated fields stay clear of the known failures pinned by the strict xfails at the end
-# (NUL characters, and values longer than their columns), so the property keeps guarding
-# everything else: any mix of fields, values, bots and Twilio's own field names.
+# Any mix of fields, values (NUL characters and values longer than their columns
+# included), bots and Twilio's own field names.
 KEY_FIELDS = {"From", "Body", "MessageSid", "ProfileName", "MessageStatus", "ErrorCode"}
 OTHER_TWILIO_FIELDS = ["To", "SmsSid", "AccountSid", "WaId", "NumMedia", "ApiVersion", "SmsStatus", "NumSegments"]
-NO_NUL = st.characters(codec="utf-8", exclude_characters="\x00")  # encodable, no NUL
+ANY_CHAR = st.characters(codec="utf-8")  # anything a form can carry
 
 
 def text(max_size):
-    return st.text(alphabet=NO_NUL, max_size=max_size)
+    return st.text(alphabet=ANY_CHAR, max_size=max_size)
 
 
 field_names = st.one_of(st.sampled_from(OTHER_TWILIO_FIELDS),
-                        st.text(alphabet=NO_NUL, min_size=1, max_size=20).filter(lambda k: k not in KEY_FIELDS))
-values = st.one_of(text(80), st.sampled_from(["", "0", "delivered", "failed", "undelivered", "read", "30003",
+                        st.text(alphabet=ANY_CHAR, min_size=1, max_size=20).filter(lambda k: k not in KEY_FIELDS))
+values = st.one_of(text(80), text(400), st.sampled_from(["", "0", "delivered", "failed", "undelivered", "read", "30003",
                                               SENT_SID, "call me tomorrow at 3pm", "STOP", "START"]))
 phones = st.one_of(st.just(PHONE), st.just("whatsapp:" + PHONE), st.from_regex(r"\A\+[1-9]\d{6,14}\Z"),
                    text(32))
@@ -263,7 +257,7 @@ def test_a_signed_twilio_webhook_with_any_fields_is_never_a_server_error(twilio,
     assert response.status_code in (200, 400, 403, 404)
 
 
-# --- known failures (engine bugs: strict xfail on PostgreSQL until fixed) -----------------
+# --- NUL characters and overlong fields (PostgreSQL refuses them; SQLite keeps them) ---------
 
 ON_POSTGRES = connection.vendor == "postgresql"
 
@@ -276,12 +270,6 @@ def signed_status(kind, params, settings_):
     return post_form(client, webhook_path(kind, bot.pk), params, sign=True).status_code
 
 
-@pytest.mark.xfail(ON_POSTGRES, strict=True, raises=AssertionError, reason=(
-    "engine bug (PostgreSQL only): conversations/twilio_webhooks.py InboundMessage.handle / StatusCallback.handle "
-    "pass Twilio's fields to the database unchecked; PostgreSQL refuses NUL (0x00) in text, so a signed webhook "
-    "whose Body, From, MessageSid, ProfileName or ErrorCode holds a NUL is a 500 (DataError in "
-    "scheduling/events.py record_inbound, conversations/directory.py find_or_create_conversation, "
-    "channels_out/delivery.py record_twilio_status) and an inbound message with a NUL is lost."))
 @pytest.mark.parametrize("kind, params", [
     ("inbound", {"From": PHONE, "Body": "call me\x00 tomorrow"}),
     ("inbound", {"From": "+1555\x00", "Body": "hi"}),
@@ -295,12 +283,6 @@ def test_a_signed_twilio_webhook_with_a_nul_character_is_not_a_server_error(tran
     assert signed_status(kind, params, settings) < 500
 
 
-@pytest.mark.xfail(ON_POSTGRES, strict=True, raises=AssertionError, reason=(
-    "engine bug (PostgreSQL only): conversations/twilio_webhooks.py InboundMessage.handle / StatusCallback.handle "
-    "don't bound Twilio's fields to their columns: a signed webhook with From over 32 characters "
-    "(Contact.phone), MessageSid over 64 (Message.provider_id) or a failed status whose ErrorCode makes "
-    "'twilio_error <code>' over 200 (FollowUp.reason, channels_out/delivery.py record_twilio_status) is a 500 "
-    "(DataError: value too long). SQLite doesn't enforce lengths, so it passes there."))
 @pytest.mark.parametrize("kind, params", [
     ("inbound", {"From": "+1" + "5" * 40, "Body": "hi"}),
     ("inbound", {"From": "+15555550103", "Body": "hi", "MessageSid": "SM" + "x" * 80}),

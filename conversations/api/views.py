@@ -124,7 +124,11 @@ class FollowUpPages(PageNumberPagination):
     max_page_size = 200
 
 
-@extend_schema(summary="A contact's follow-ups, newest first (404 for an unknown contact)")
+@extend_schema(
+    summary="A contact's follow-ups, newest first",
+    responses={200: s.FollowUpSerializer(many=True),
+               404: OpenApiResponse(description="No such contact, or a page past the end.")},
+)
 class ContactFollowUpsView(generics.ListAPIView):
     permission_classes = [TokenOrStaff]
     serializer_class = s.FollowUpSerializer
