@@ -4,7 +4,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from bots.channels import Channel  # noqa: F401  (re-exported for convenience)
 from scheduling.rules.cadence import CadenceError, parse_cadence
 from scheduling.rules.working_hours import WEEKDAYS
 

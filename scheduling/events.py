@@ -34,6 +34,11 @@ def _history(conversation: Conversation) -> tuple[HistoryItem, ...]:
     return tuple(HistoryItem(direction, text) for direction, text in reversed(recent))
 
 
+def _recorded(conversation: Conversation, provider_id: str) -> Message | None:
+    """The message already recorded under this provider id: webhooks and API clients retry."""
+    return conversation.messages.filter(provider_id=provider_id).first() if provider_id else None
+
+
 def classify_inbound(conversation: Conversation, text: str, now) -> Classification:
     bot = conversation.bot
     return classifier.classify(
@@ -56,18 +61,14 @@ def record_inbound(conversation: Conversation, text: str, *, channel: str = "", 
     across the network. A provider id seen before returns the first message unchanged:
     Twilio retries webhooks.
     """
-    if provider_id:
-        existing = Message.objects.filter(conversation=conversation, provider_id=provider_id).first()
-        if existing:
-            return existing
+    if existing := _recorded(conversation, provider_id):
+        return existing
     now = clock.now()
     result = classify_inbound(conversation, text, now)
     with transaction.atomic():
         conversation = _locked(conversation)
-        if provider_id:
-            existing = conversation.messages.filter(provider_id=provider_id).first()
-            if existing:
-                return existing
+        if existing := _recorded(conversation, provider_id):  # a concurrent retry won
+            return existing
         channel = channel or conversation.channel
         message = Message.objects.create(
             conversation=conversation, direction=Message.Direction.INBOUND, author=Message.Author.CONTACT,
@@ -117,10 +118,8 @@ def record_outbound(conversation: Conversation, text: str, *, author: str = Mess
     """The bot or a human agent wrote (not a follow-up): (re)start stopped-replying from here."""
     with transaction.atomic():
         conversation = _locked(conversation)
-        if provider_id:
-            existing = conversation.messages.filter(provider_id=provider_id).first()
-            if existing:
-                return existing
+        if existing := _recorded(conversation, provider_id):
+            return existing
         now = clock.now()
         message = Message.objects.create(
             conversation=conversation, direction=Message.Direction.OUTBOUND, author=author,

@@ -1,9 +1,7 @@
 """The connector sender against a real HTTP server on 127.0.0.1, and the email sender."""
 
 import json
-import threading
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
@@ -12,45 +10,16 @@ from channels_out.senders.base import Outgoing, SendError
 from channels_out.senders.connector import ConnectorSender, verify_signature
 from channels_out.senders.email import EmailSender
 from tests.factories import make_bot
+from tests.support.http_receiver import running_receiver
 
 SECRET = "connector-secret"
 
 
-class Connector(ThreadingHTTPServer):
-    """Records each POST and answers with `status`."""
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.received = []
-        self.status = 200
-        self.answer = b'{"id": "fb-mid-1"}'
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server_address[1]}/followups"
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
-        self.send_response(self.server.status)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(self.server.answer)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def connector():
-    server = Connector()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running_receiver("/followups") as server:
+        server.answer = b'{"id": "fb-mid-1"}'
+        yield server
 
 
 def outgoing(bot, channel="facebook", **fields):
@@ -64,15 +33,15 @@ def test_the_follow_up_is_posted_as_signed_json(connector):
     sent_at = datetime(2026, 3, 6, 15, 0, tzinfo=timezone.utc)
     result = ConnectorSender().send(outgoing(bot, sent_at=sent_at))
 
-    [request] = connector.received
+    [request] = connector.hits
     assert request["path"] == "/followups"
-    assert request["headers"]["Content-Type"] == "application/json"
+    assert request["headers"]["content-type"] == "application/json"
     assert json.loads(request["body"]) == {
         "follow_up_id": 7, "conversation_id": 3, "channel": "facebook", "to": "42", "text": "Still there?",
         "sent_at": "2026-03-06T15:00:00+00:00",
     }
-    assert request["headers"]["X-Followup-Timestamp"] == str(int(sent_at.timestamp()))
-    signature = request["headers"]["X-Followup-Signature"]
+    assert request["headers"]["x-followup-timestamp"] == str(int(sent_at.timestamp()))
+    signature = request["headers"]["x-followup-signature"]
     assert signature.startswith("sha256=")
     assert verify_signature(SECRET, request["body"], signature)
     assert result.provider_id == "fb-mid-1" and result.delivery_status == "sent"
@@ -82,8 +51,8 @@ def test_the_follow_up_is_posted_as_signed_json(connector):
 def test_a_signature_fails_for_another_body_secret_or_header(connector):
     bot = make_bot(connector_url=connector.url, connector_secret=SECRET)
     ConnectorSender().send(outgoing(bot, channel="live_chat"))
-    [request] = connector.received
-    signature = request["headers"]["X-Followup-Signature"]
+    [request] = connector.hits
+    signature = request["headers"]["x-followup-signature"]
     assert not verify_signature(SECRET, request["body"] + b" ", signature)
     assert not verify_signature("another-secret", request["body"], signature)
     assert not verify_signature(SECRET, request["body"], None)
@@ -97,7 +66,7 @@ def test_a_non_2xx_answer_is_a_send_error(connector, status):
     bot = make_bot(connector_url=connector.url, connector_secret=SECRET)
     with pytest.raises(SendError, match=f"^connector_http_{status}$"):
         ConnectorSender().send(outgoing(bot, channel="instagram"))
-    assert len(connector.received) == 1
+    assert len(connector.hits) == 1
 
 
 @pytest.mark.django_db

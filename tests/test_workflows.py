@@ -9,9 +9,7 @@ import hashlib
 import hmac
 import json
 import socket
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -27,6 +25,7 @@ from scheduling.events import record_outbound
 from scheduling.models import FollowUp
 from tests.factories import clock as make_clock
 from tests.factories import make_bot, make_conversation
+from tests.support.http_receiver import running_receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -37,40 +36,11 @@ SECRET = "hook-secret"
 # --- a webhook receiver on 127.0.0.1 --------------------------------------------------
 
 
-class Receiver(ThreadingHTTPServer):
-    """Records each POST; answers with the next of `statuses`, then 200."""
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.hits = []
-        self.statuses = []
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.hits.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
-        self.send_response(self.server.statuses.pop(0) if self.server.statuses else 200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def receiver(monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running_receiver() as server:
+        yield server
 
 
 def closed_port_url():
