@@ -17,7 +17,7 @@ from pathlib import Path
 from benchmarks.common import database_url, scalar, setup_django, sql
 
 RESULTS = Path(__file__).with_name("results")
-PHASES = ["naive", "dispatch", "sketch", "profile", "events", "load"]
+PHASES = ["naive", "dispatch", "profile", "events", "load"]
 
 
 def options(argv):
@@ -60,7 +60,7 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from benchmarks import batched_sketch, dispatch_bench, events_bench, limit, load, naive, report, seed
+    from benchmarks import dispatch_bench, events_bench, limit, load, naive, report, seed
 
     results = {"machine": report.machine(scalar("SHOW server_version")),
                "options": {"due": o.due, "batch": o.batch, "quick": o.quick, "repeat": o.repeat}, "seeding": []}
@@ -101,12 +101,9 @@ def main(argv=None) -> int:
             for workers in o.workers:
                 row = {"size": size, **best_of(o.repeat, pop, lambda: dispatch_bench.run(pop, workers, o.batch))}
                 row["limit"] = best_of(o.repeat, pop, lambda: limit.run(pop, workers, o.batch))
-                if "sketch" in o.only:
-                    row["sketch"] = best_of(o.repeat, pop, lambda: batched_sketch.run(pop, workers, o.batch))
                 results["dispatch"].append(row)
                 log(f"  {size:,} pending, {workers} worker(s): {row['rate']:,.0f}/s ({row['check']}), "
-                    f"limit {row['limit']['rate']:,.0f}/s" + (f", batched sketch {row['sketch']['rate']:,.0f}/s "
-                                                              f"({row['sketch']['check']})" if "sketch" in row else ""))
+                    f"limit {row['limit']['rate']:,.0f}/s")
 
     if "profile" in o.only:
         stats_file = workdir / "dispatch.prof"
@@ -135,7 +132,7 @@ def main(argv=None) -> int:
     failed = [k for k in ("naive", "events") if "FAILED" in str(results.get(k, {}).get("check", ""))]
     failed += ["load" for ld in results.get("load", []) if "FAILED" in ld["check"]]
     failed += ["dispatch" for d in results.get("dispatch", [])
-               if "FAILED" in d["check"] + d["limit"]["check"] + d.get("sketch", {}).get("check", "")]
+               if "FAILED" in d["check"] + d["limit"]["check"]]
     return 1 if failed else 0
 
 

@@ -30,7 +30,7 @@ def send_one(follow_up_id: int) -> str:
         status=FollowUp.Status.SENDING, claimed_at=now, claim_token=token)
     if not claimed:
         return "not pending"
-    follow_up = dispatch._load([follow_up_id])[0]
+    follow_up = dispatch._load([follow_up_id], token)[0]
     return dispatch.handle_claimed(follow_up, token, system_clock, sender=NoopSender())
 
 

@@ -103,16 +103,6 @@ def render(r: dict) -> str:
                 "and PostgreSQL CPU = CPU time of the worker processes and of their database backends, all per "
                 "follow-up sent. The limit's rows are the same due rows, claimed and marked sent by bare SQL. Seeding: "
                 + ", ".join(f"{s:,} rows in {t:.0f} s" for s, t in r["seeding"]), ""]
-        sketches = [d for d in r["dispatch"] if d.get("sketch")]
-        if sketches:
-            out += ["### The same, with each batch recorded in bulk (benchmarks/batched_sketch.py: an experiment, "
-                    "not the product)", "", "| pending | workers | sketch /s | × ours | worker CPU µs | PostgreSQL CPU µs "
-                    "| exactly once |", "|---:|---:|---:|---:|---:|---:|---|"]
-            for d in sketches:
-                k = d["sketch"]
-                out.append(f"| {d['size']:,} | {d['workers']} | {_n(k['rate'])} | {k['rate'] / d['rate']:.1f} | "
-                           f"{_n(k['cpu_us_per_fu'])} | {_n(k['pg_cpu_us_per_fu'])} | {k['check']} |")
-            out.append("")
     n = r.get("naive")
     if n:
         ours = ours_vs_naive(r)

@@ -112,6 +112,9 @@ DISPATCH_BATCH_SIZE = env.int("DISPATCH_BATCH_SIZE", default=100)
 # one pass stops claiming after its budget so a task timeout never strands claimed rows.
 DISPATCH_LOOP_SECONDS = env.int("DISPATCH_LOOP_SECONDS", default=55)
 DISPATCH_TIME_BUDGET_SECONDS = env.int("DISPATCH_TIME_BUDGET_SECONDS", default=30)
+# Sends are recorded in bulk at least this often (and at the end of each batch): a crash
+# leaves at most this much of a batch sent but unrecorded (send_outcome_unknown).
+DISPATCH_RECORD_SECONDS = env.float("DISPATCH_RECORD_SECONDS", default=0.5)
 # A claimed follow-up with no recorded outcome after this long is failed, never resent.
 SEND_OUTCOME_TIMEOUT_SECONDS = env.int("SEND_OUTCOME_TIMEOUT_SECONDS", default=600)
 

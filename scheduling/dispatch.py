@@ -5,11 +5,13 @@
    moved are its own. The claim commits before any network call.
 2. Check and send each claimed row outside any transaction: text (maybe a model call),
    then the sender (a provider call).
-3. Record the outcome with a conditional UPDATE on the claim token, and plan the next
-   step, in one transaction under the conversation's lock.
+3. Record what was sent in bulk (scheduling/recording.py): every DISPATCH_RECORD_SECONDS
+   and at the end of the batch, one transaction marks the rows sent by a conditional
+   UPDATE on the claim token and plans their next steps under their conversations' locks.
 
-A row left in `sending` by a crash is never sent again: after SEND_OUTCOME_TIMEOUT_SECONDS
-it becomes failed / send_outcome_unknown for a person to look at.
+A row left in `sending` by a crash (claimed, or sent but not yet recorded) is never sent
+again: after SEND_OUTCOME_TIMEOUT_SECONDS it becomes failed / send_outcome_unknown for a
+person to look at.
 """
 
 import logging
@@ -21,14 +23,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 
-from bots.workflows import enqueue_workflow
 from channels_out import routing
 from channels_out.compose import compose
 from channels_out.senders.base import Outgoing, SendError
-from conversations.models import Conversation, Message
 from scheduling import planning
 from scheduling.clock import system_clock
 from scheduling.models import FollowUp
+from scheduling.recording import Delivered, lock_conversation, record_delivered
 from scheduling.rules.send_checks import Decision, DueState, decide
 
 log = logging.getLogger("followups.dispatch")
@@ -67,14 +68,40 @@ def dispatch_due(clock=system_clock, *, sender=None, batch_size=None, time_budge
         if not ids:
             break
         report.claimed += len(ids)
-        for position, follow_up in enumerate(_load(ids)):
+        if not _handle_batch(ids, token, clock, report, sender=sender, on_sent=on_sent, deadline=deadline,
+                             monotonic=monotonic):
+            break
+    return report
+
+
+def _handle_batch(ids, token, clock, report, *, sender, on_sent, deadline, monotonic) -> bool:
+    """Handle one claimed batch; False when the time budget ran out in it."""
+    follow_ups = _load(ids, token)
+    delivered: list[Delivered] = []
+    recorded_at = monotonic()
+    try:
+        for position, follow_up in enumerate(follow_ups):
             if deadline is not None and monotonic() >= deadline:
-                report.released += release(ids[position:], token)
-                return report
-            outcome = handle_claimed(follow_up, token, clock, sender=sender, on_sent=on_sent)
+                report.released += release([f.pk for f in follow_ups[position:]], token)
+                return False
+            outcome = handle_claimed(follow_up, token, clock, sender=sender, delivered=delivered)
             setattr(report, outcome, getattr(report, outcome) + 1)
             report.outcomes.append((follow_up.pk, outcome))
-    return report
+            if delivered and monotonic() - recorded_at >= settings.DISPATCH_RECORD_SECONDS:
+                _record(delivered, token, on_sent)
+                renew([f.pk for f in follow_ups[position + 1:]], token, clock.now())
+                recorded_at = monotonic()
+    finally:
+        _record(delivered, token, on_sent)  # what went out is recorded, whatever stopped the batch
+    return True
+
+
+def _record(delivered: list[Delivered], token: str, on_sent) -> None:
+    record_delivered(delivered, token)
+    for d in delivered:
+        if on_sent:
+            on_sent(d.follow_up)
+    delivered.clear()
 
 
 def claim(now, token: str, batch_size: int) -> list[int]:
@@ -97,9 +124,16 @@ def claim(now, token: str, batch_size: int) -> list[int]:
 
 
 def release(ids, token: str) -> int:
-    return FollowUp.objects.filter(id__in=list(ids), claim_token=token, status=Status.SENDING).update(
-        status=Status.PENDING, claimed_at=None, claim_token=""
-    )
+    return _claimed(ids, token).update(status=Status.PENDING, claimed_at=None, claim_token="")
+
+
+def renew(ids, token: str, now) -> int:
+    """Restart the staleness clock of rows still waiting in a long batch."""
+    return _claimed(ids, token).update(claimed_at=now) if ids else 0
+
+
+def _claimed(ids, token: str):
+    return FollowUp.objects.filter(id__in=list(ids), claim_token=token, status=Status.SENDING)
 
 
 def fail_stale_claims(now) -> int:
@@ -109,9 +143,10 @@ def fail_stale_claims(now) -> int:
     )
 
 
-def _load(ids):
+def _load(ids, token: str):
+    """The claimed rows still ours, with all the checks and the text need."""
     rows = (
-        FollowUp.objects.filter(id__in=ids)
+        _claimed(ids, token)
         .select_related("scenario", "conversation__bot", "conversation__contact", "trigger_message")
         .prefetch_related("conversation__bot__working_windows", "conversation__contact__opt_outs")
     )
@@ -139,16 +174,13 @@ def due_state(follow_up: FollowUp, now) -> DueState:
     )
 
 
-def _mine(follow_up: FollowUp, token: str):
-    return FollowUp.objects.filter(pk=follow_up.pk, claim_token=token, status=Status.SENDING)
+def handle_claimed(follow_up: FollowUp, token: str, clock, *, sender=None, delivered=None) -> str:
+    """Check and send one claimed follow-up; returns the outcome's name.
 
-
-def handle_claimed(follow_up: FollowUp, token: str, clock, *, sender=None, on_sent=None) -> str:
-    """Check, send and record one claimed follow-up; returns the outcome's name."""
+    A send is appended to `delivered` for the caller to record in bulk; without that list
+    it is recorded at once.
+    """
     now = clock.now()
-    # Renew the claim: the staleness clock counts from the moment we really start.
-    if not _mine(follow_up, token).update(claimed_at=now):
-        return "failed"
     decision = decide(due_state(follow_up, now))
     if decision.action != "send":
         return _finish_unsent(follow_up, token, decision, now)
@@ -168,53 +200,31 @@ def handle_claimed(follow_up: FollowUp, token: str, clock, *, sender=None, on_se
         log.exception("sender crashed on follow-up %s", follow_up.pk)
         return _record_failure(follow_up, token, clock.now(), f"send_outcome_unknown: {exc}"[:200], text,
                                source, decision)
-    _record_sent(follow_up, token, clock.now(), decision.channel, text, source, result)
-    if on_sent:
-        on_sent(follow_up)
+    sent = Delivered(follow_up, decision.channel, text, source, result, clock.now())
+    if delivered is None:
+        record_delivered([sent], token)
+    else:
+        delivered.append(sent)
     return "sent"
 
 
 def _finish_unsent(follow_up, token, decision: Decision, now) -> str:
     if decision.action == "defer":
-        _mine(follow_up, token).update(status=Status.PENDING, planned_at=decision.defer_to,
-                                       claimed_at=None, claim_token="")
+        _claimed([follow_up.pk], token).update(status=Status.PENDING, planned_at=decision.defer_to,
+                                               claimed_at=None, claim_token="")
         return "deferred"
     status = Status.SKIPPED if decision.action == "skip" else Status.CANCELLED
     with transaction.atomic():
-        Conversation.objects.select_for_update().filter(pk=follow_up.conversation_id).first()
-        if not _mine(follow_up, token).update(status=status, reason=decision.reason, finished_at=now):
+        lock_conversation(follow_up.conversation)
+        if not _claimed([follow_up.pk], token).update(status=status, reason=decision.reason, finished_at=now):
             return "failed"
         if status == Status.SKIPPED:
             # A skipped step still uses its slot in the cadence: the next one counts from now.
-            _refresh_conversation(follow_up)
             planning.plan_next_step(follow_up, done_at=now)
     return "skipped" if status == Status.SKIPPED else "cancelled"
 
 
 def _record_failure(follow_up, token, now, reason, text, source, decision) -> str:
-    _mine(follow_up, token).update(status=Status.FAILED, reason=reason[:200], finished_at=now, text=text,
-                                   text_source=source, channel=decision.channel)
+    _claimed([follow_up.pk], token).update(status=Status.FAILED, reason=reason[:200], finished_at=now,
+                                           text=text, text_source=source, channel=decision.channel)
     return "failed"
-
-
-def _record_sent(follow_up, token, now, channel, text, source, result) -> None:
-    with transaction.atomic():
-        Conversation.objects.select_for_update().filter(pk=follow_up.conversation_id).first()
-        message = Message.objects.create(
-            conversation_id=follow_up.conversation_id, direction=Message.Direction.OUTBOUND,
-            author=Message.Author.FOLLOW_UP, channel=channel, text=text, at=now, is_follow_up=True,
-            provider_id=result.provider_id,
-        )
-        # If the staleness sweep gave up on this row meanwhile, the truth is still "sent".
-        FollowUp.objects.filter(pk=follow_up.pk, claim_token=token).exclude(status=Status.SENT).update(
-            status=Status.SENT, reason="", finished_at=now, channel=channel, text=text, text_source=source,
-            sent_message=message, provider_id=result.provider_id, delivery_status=result.delivery_status,
-        )
-        _refresh_conversation(follow_up)
-        planning.plan_next_step(follow_up, done_at=now)
-        enqueue_workflow(follow_up)  # queued on commit; it can never undo or repeat the send
-
-
-def _refresh_conversation(follow_up: FollowUp) -> None:
-    """Re-read the conversation under the lock: a reply may have come in during the send."""
-    follow_up.conversation.refresh_from_db(fields=["stopped", "channel", "last_inbound_at"])

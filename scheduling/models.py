@@ -61,9 +61,9 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["-planned_at", "-id"]
         indexes = [
-            # The dispatcher's query: pending rows by planned time. Partial, so it stays as
-            # small as the pending set, not the whole history.
-            models.Index(fields=["planned_at"], condition=Q(status="pending"), name="followup_pending_due"),
+            # The dispatcher's claim: pending rows in (planned_at, id) order, read straight
+            # off the index. Partial, so it stays as small as the pending set, not the history.
+            models.Index(fields=["planned_at", "id"], condition=Q(status="pending"), name="followup_pending_due"),
             models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="followup_sending_claimed"),
             models.Index(fields=["conversation", "status"], name="followup_conversation_status"),
         ]

@@ -32,7 +32,7 @@ def _timing(conversation: Conversation, due_at: datetime):
     return planned_at, predicted_channel(conversation, planned_at)
 
 
-def plan(
+def build(
     conversation: Conversation,
     scenario: Scenario,
     *,
@@ -42,11 +42,11 @@ def plan(
     trigger: Message | None,
     previous: FollowUp | None = None,
 ) -> FollowUp | None:
-    """Plan `step` of `scenario`, deferred into working hours. None when there is no such step."""
+    """An unsaved `step` of `scenario`, deferred into working hours; None when there is no such step."""
     if due_at is None:
         return None
     planned_at, channel = _timing(conversation, due_at)
-    follow_up = FollowUp.objects.create(
+    return FollowUp(
         conversation=conversation,
         scenario=scenario,
         kind=scenario.kind,
@@ -59,6 +59,13 @@ def plan(
         previous=previous,
         created_at=now,
     )
+
+
+def plan(conversation: Conversation, scenario: Scenario, **step) -> FollowUp | None:
+    """Plan a step (see build) and save it."""
+    follow_up = build(conversation, scenario, **step)
+    if follow_up is not None:
+        follow_up.save()
     return follow_up
 
 
@@ -78,20 +85,31 @@ def replan_first_step(follow_up: FollowUp, *, due_at: datetime, now: datetime, t
     note(follow_up.conversation, now, "replanned", f"{follow_up.get_kind_display()} restarted from a new message")
 
 
-def plan_next_step(done: FollowUp, *, done_at: datetime) -> FollowUp | None:
-    """After step n went out (or was skipped), plan step n+1 from that moment."""
+def next_step(done: FollowUp, *, done_at: datetime, has_pending: bool) -> FollowUp | None:
+    """Step n+1 (unsaved) after step n went out or was skipped at `done_at`, or None.
+
+    `conversation` must be fresh (read under its lock): a reply or a stop may have come in
+    while step n was being sent. `has_pending`: the conversation already has a pending
+    follow-up, i.e. something newer (a reply, a new outbound) decided what comes next.
+    """
     conversation = done.conversation
     scenario = done.scenario
-    if conversation.stopped or not scenario.enabled or not conversation.bot.auto_follow_up:
+    if conversation.stopped or not scenario.enabled or not conversation.bot.auto_follow_up or has_pending:
         return None
     last_inbound = conversation.last_inbound_at
     if last_inbound is not None and last_inbound > done.created_at:
         return None  # the contact answered meanwhile: the logic was reset
-    if conversation.follow_ups.filter(status=FollowUp.Status.PENDING).exists():
-        return None  # something newer (a reply, a new outbound) already decided what comes next
     due_at = steps.next_due(scenario.kind, scenario.delays, done.step, done_at, conversation.bot.tz)
-    return plan(conversation, scenario, step=done.step + 1, due_at=due_at, now=done_at,
-                trigger=done.trigger_message, previous=done)
+    return build(conversation, scenario, step=done.step + 1, due_at=due_at, now=done_at,
+                 trigger=done.trigger_message, previous=done)
+
+
+def plan_next_step(done: FollowUp, *, done_at: datetime) -> FollowUp | None:
+    has_pending = done.conversation.follow_ups.filter(status=FollowUp.Status.PENDING).exists()
+    follow_up = next_step(done, done_at=done_at, has_pending=has_pending)
+    if follow_up is not None:
+        follow_up.save()
+    return follow_up
 
 
 def cancel_pending(conversation: Conversation, *, reason: str, at: datetime) -> int:
