@@ -47,7 +47,7 @@ def create_bots(count: int = BOTS) -> list[int]:
         WorkingWindow.objects.bulk_create(WorkingWindow(bot=bot, weekday=d, start=time(0), end=None) for d in range(7))
         if i % 5 == 0:  # some bots write their own text
             Scenario.objects.filter(bot=bot).update(
-                use_custom_message=True, custom_message="Hi {first_name}, {business_name} here: {booking_link}")
+                use_custom_message=True, custom_messages=["Hi {first_name}, {business_name} here: {booking_link}"])
         ids.append(bot.pk)
     return ids
 

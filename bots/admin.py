@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from bots.forms import ScenarioForm
 from bots.models import BOT_ACTION_NAMES, NO_BOT_ACTIONS, Bot, Scenario, Workflow, WorkflowAction, WorkingWindow
 from scheduling.events import set_bot_active
 
@@ -19,27 +20,16 @@ class WorkingWindowInline(admin.TabularInline):
     fields = ("weekday", "start", "end")
 
 
-class ScenarioForm(forms.ModelForm):
-    class Meta:
-        model = Scenario
-        fields = ("enabled", "cadence", "use_custom_message", "custom_message", "workflow")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A scenario may only run its own bot's workflows (Scenario.clean says so too).
-        if "workflow" in self.fields and self.instance.bot_id:
-            self.fields["workflow"].queryset = Workflow.objects.filter(bot_id=self.instance.bot_id)
-
-
 class ScenarioInline(admin.StackedInline):
     """The goal's three scenarios, created with the bot (bots.signals): edit only.
 
-    Stacked, so the cadence's warning about spammy cadences is shown in full.
+    Stacked, so the cadence's warning about spammy cadences is shown in full, with its
+    "I accept this cadence" checkbox when a spammy cadence is typed.
     """
 
     model = Scenario
     form = ScenarioForm
-    fields = ("kind", "enabled", "cadence", "use_custom_message", "custom_message", "workflow")
+    fields = ("kind", "enabled", "cadence", "accept_cadence", "use_custom_message", "custom_messages", "workflow")
     readonly_fields = ("kind",)
     extra = 0
     max_num = 3
@@ -48,6 +38,14 @@ class ScenarioInline(admin.StackedInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+CONTACT_HOURS_DESCRIPTION = (
+    "Follow-ups go out only inside the contact's own hours (their time zone, else the bot's) as well as "
+    "inside working hours, and no contact gets more than the daily limit in any 24 hours. New bots start "
+    "with 08:00-21:00 and 3 a day; bots created before these settings existed keep contact hours off and "
+    "no limit until you switch them on here."
+)
 
 
 @admin.register(Bot)
@@ -60,6 +58,10 @@ class BotAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "active", "timezone", "auto_follow_up")}),
         ("Channels", {"fields": ("channel_switching", "sms_from", "whatsapp_from", "connector_url",
                                  "connector_secret")}),
+        ("Contact hours and limits", {
+            "fields": ("contact_hours_enabled", ("contact_hours_start", "contact_hours_end"), "max_follow_ups_per_day"),
+            "description": CONTACT_HOURS_DESCRIPTION,
+        }),
         ("Booking", {"fields": ("booking_link",)}),
         ("AI", {"fields": ("ai_model", "business_context")}),
     )

@@ -1,3 +1,4 @@
+import datetime
 import zoneinfo
 
 from django.conf import settings
@@ -9,9 +10,10 @@ from scheduling.rules.working_hours import WEEKDAYS
 
 SPAMMY_CADENCE_HELP = (
     "Delays between follow-ups, in order, like <code>5m, 15m, 1d</code> (m = minutes, h = hours, "
-    "d = days, at least 1 minute each, at most 10). Be gentle: several messages within an hour, "
-    "or more than 3-4 follow-ups in all, read as spam and drive opt-outs (STOP) and carrier "
-    "filtering. Day delays keep the local time of day in the bot's time zone."
+    "d = days, at least 1 minute each, at most 10). Day delays keep the local time of day in the bot's "
+    "time zone. Be gentle: more than 3 follow-ups within an hour, or more than 5 within a day, counted "
+    "from the first follow-up, read as spam and drive opt-outs (STOP) and carrier filtering; the admin "
+    "asks you to accept such a cadence before saving it."
 )
 
 
@@ -40,6 +42,24 @@ class Bot(models.Model):
         help_text="Follow up by SMS when live chat has gone quiet, or when Facebook, Instagram or "
         "WhatsApp are past their 24-hour window (needs the contact's phone number).",
     )
+    contact_hours_enabled = models.BooleanField(
+        "contact hours", default=True,
+        help_text="Send follow-ups only inside the contact's own local hours below (the bot's time zone "
+        "when the contact's is unknown), as well as inside working hours. On for new bots; bots made "
+        "before contact hours existed have it off until you switch it on.",
+    )
+    contact_hours_start = models.TimeField("contact hours from", default=datetime.time(8, 0))
+    contact_hours_end = models.TimeField(
+        "contact hours until", default=datetime.time(21, 0),
+        help_text="The window includes its start and excludes its end; an end before the start "
+        "runs past midnight.",
+    )
+    max_follow_ups_per_day = models.PositiveSmallIntegerField(
+        "daily limit per contact", null=True, blank=True, default=3,
+        help_text="The most follow-ups one contact receives from this bot in any 24 hours; a step "
+        "over the limit is skipped (daily_limit) and the cadence goes on. Empty: no limit. New bots "
+        "get 3; bots made before the limit existed have none until you set one.",
+    )
     booking_link = models.URLField(blank=True, help_text="Where contacts book; used in messages.")
     ai_model = models.CharField(
         "AI model", max_length=200, blank=True,
@@ -67,6 +87,17 @@ class Bot(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def contact_window(self) -> tuple[datetime.time, datetime.time] | None:
+        """The daily contact-hours window, or None when contact hours are off."""
+        if not self.contact_hours_enabled:
+            return None
+        return self.contact_hours_start, self.contact_hours_end
+
+    def clean(self):
+        if self.contact_hours_enabled and self.contact_hours_start == self.contact_hours_end:
+            raise ValidationError({"contact_hours_end": "Contact hours must end at another time than they "
+                                   "start (switch contact hours off to send at any hour)."})
 
     def windows(self):
         """Working windows as the pure rules take them: {weekday: [(start, end)]}."""
@@ -128,8 +159,10 @@ class Scenario(models.Model):
     use_custom_message = models.BooleanField(
         default=False, help_text="Send the text below instead of an AI-generated message."
     )
-    custom_message = models.TextField(
-        blank=True, help_text="Placeholders: {first_name}, {business_name}, {booking_link}."
+    custom_messages = models.JSONField(
+        "custom texts", default=list, blank=True,
+        help_text="One text per step, in order; the last one serves the steps beyond. "
+        "Placeholders: {first_name}, {business_name}, {booking_link}.",
     )
     workflow = models.ForeignKey(
         "Workflow", null=True, blank=True, on_delete=models.SET_NULL, related_name="scenarios",
@@ -142,6 +175,14 @@ class Scenario(models.Model):
 
     def __str__(self):
         return f"{self.bot}: {self.get_kind_display()}"
+
+    def custom_text(self, step: int) -> str | None:
+        """The owner's text for `step` (1-based): its own, else the last one; None when unused."""
+        raw = self.custom_messages
+        texts = [t for t in ([raw] if isinstance(raw, str) else raw or []) if isinstance(t, str) and t.strip()]
+        if not self.use_custom_message or not texts:
+            return None
+        return texts[min(step, len(texts)) - 1]
 
     @property
     def delays(self):
@@ -156,13 +197,16 @@ class Scenario(models.Model):
         if self.use_custom_message:
             from channels_out.text import PlaceholderError, check_placeholders
 
-            if not self.custom_message.strip():
-                errors["custom_message"] = "Write the custom message, or untick “use custom message”."
+            texts = self.custom_messages if isinstance(self.custom_messages, list) else None
+            if not texts or not all(isinstance(t, str) and t.strip() for t in texts):
+                errors["custom_messages"] = "Write the custom text (one per step), or untick “use custom message”."
             else:
-                try:
-                    check_placeholders(self.custom_message)
-                except PlaceholderError as exc:
-                    errors["custom_message"] = str(exc)
+                for number, text in enumerate(texts, start=1):
+                    try:
+                        check_placeholders(text)
+                    except PlaceholderError as exc:
+                        errors["custom_messages"] = f"Text {number}: {exc}" if len(texts) > 1 else str(exc)
+                        break
         if self.workflow_id and self.bot_id and self.workflow.bot_id != self.bot_id:
             errors["workflow"] = "Choose a workflow of this bot."
         if errors:

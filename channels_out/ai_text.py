@@ -98,7 +98,8 @@ def ai_text(follow_up, model: str, **extra) -> str:
 
 
 def failure_reason(exc: Exception) -> str:
-    """At most 10 characters: "template (ai failed: <reason>)" must fit text_source (32)."""
+    """At most 10 characters, so "template (ai failed: <reason>; repeat avoided)" reads short and
+    fits text_source (120)."""
     if isinstance(exc, AITextError):
         return exc.reason
     import litellm  # already imported by the failed call; kept lazy for startup time

@@ -42,12 +42,15 @@ class Contact(models.Model):
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone) if self.timezone else self.bot.tz
 
-    def opted_out_channels(self) -> frozenset[str]:
-        return frozenset(o.channel for o in self.opt_outs.all())
+    @property
+    def opted_out(self) -> bool:
+        """An opt-out said on any channel covers every channel of the bot, until START/UNSTOP."""
+        return bool(self.opt_outs.all())
 
 
 class OptOut(models.Model):
-    """The contact sent a carrier opt-out keyword on this channel: nothing more goes there."""
+    """The contact withdrew consent (STOP, or in any words) on this channel. Any row means no
+    follow-up on any channel of the bot; the channel says where they said it."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="opt_outs")
     channel = models.CharField(max_length=16, choices=Channel.choices)

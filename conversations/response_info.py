@@ -20,7 +20,9 @@ REASONS = {
     "bot_inactive": "The bot was switched off when it came due.",
     "scenario_disabled": "The scenario was disabled when it came due.",
     "outside_messaging_window": "Past the platform's 24-hour window, with no phone number to switch to SMS.",
-    "opted_out": "The contact opted out of this channel.",
+    "opted_out": "The contact opted out: no follow-up on any channel until they send START.",
+    "no_sending_window": "No time inside both the working hours and the contact hours within 7 days.",
+    "daily_limit": "The contact had already had the bot's daily limit of follow-ups in the last 24 hours.",
     "send_outcome_unknown": "The send started but no outcome was recorded; it is never retried.",
 }
 

@@ -24,13 +24,13 @@ from django.conf import settings
 from django.db import transaction
 
 from channels_out import routing
-from channels_out.compose import compose
+from channels_out.compose import LOOK_UP, compose, previous_texts
 from channels_out.senders.base import Outgoing, SendError
 from scheduling import planning
 from scheduling.clock import system_clock
 from scheduling.models import FollowUp
 from scheduling.recording import Delivered, lock_conversation, record_delivered
-from scheduling.rules.send_checks import Decision, DueState, decide
+from scheduling.rules.send_checks import DAY, Decision, DueState, decide
 
 log = logging.getLogger("followups.dispatch")
 
@@ -77,6 +77,8 @@ def dispatch_due(clock=system_clock, *, sender=None, batch_size=None, time_budge
 def _handle_batch(ids, token, clock, report, *, sender, on_sent, deadline, monotonic) -> bool:
     """Handle one claimed batch; False when the time budget ran out in it."""
     follow_ups = _load(ids, token)
+    recent = recent_sends(follow_ups, clock.now())
+    previous = previous_texts(follow_ups)
     delivered: list[Delivered] = []
     recorded_at = monotonic()
     try:
@@ -84,7 +86,9 @@ def _handle_batch(ids, token, clock, report, *, sender, on_sent, deadline, monot
             if deadline is not None and monotonic() >= deadline:
                 report.released += release([f.pk for f in follow_ups[position:]], token)
                 return False
-            outcome = handle_claimed(follow_up, token, clock, sender=sender, delivered=delivered)
+            outcome = handle_claimed(follow_up, token, clock, sender=sender, delivered=delivered,
+                                     recent=recent.get(follow_up.conversation.contact_id, ()),
+                                     previous=previous.get(follow_up.pk))
             setattr(report, outcome, getattr(report, outcome) + 1)
             report.outcomes.append((follow_up.pk, outcome))
             if delivered and monotonic() - recorded_at >= settings.DISPATCH_RECORD_SECONDS:
@@ -154,10 +158,27 @@ def _load(ids, token: str):
     return [by_id[i] for i in ids if i in by_id]
 
 
-def due_state(follow_up: FollowUp, now) -> DueState:
+def recent_sends(follow_ups, now) -> dict[int, tuple]:
+    """contact id -> when this bot's follow-ups went out to them in the 24 hours before `now`,
+    for the contacts whose bot has a daily limit: one query for a whole batch."""
+    contacts = {f.conversation.contact_id for f in follow_ups if f.conversation.bot.max_follow_ups_per_day is not None}
+    if not contacts:
+        return {}
+    rows = FollowUp.objects.filter(
+        conversation__contact_id__in=contacts, status=Status.SENT, finished_at__gt=now - DAY,
+    ).values_list("conversation__contact_id", "finished_at")
+    found: dict[int, tuple] = {}
+    for contact_id, sent_at in rows:
+        found[contact_id] = (*found.get(contact_id, ()), sent_at)
+    return found
+
+
+def due_state(follow_up: FollowUp, now, recent: tuple | None = None) -> DueState:
     conversation = follow_up.conversation
     bot, contact = conversation.bot, conversation.contact
     last_inbound = conversation.last_inbound_at
+    if recent is None:
+        recent = recent_sends([follow_up], now).get(contact.pk, ())
     return DueState(
         now=now,
         bot_active=bot.active,
@@ -170,22 +191,29 @@ def due_state(follow_up: FollowUp, now) -> DueState:
         channel_switching=bot.channel_switching,
         has_phone=bool(contact.phone),
         last_inbound_at=last_inbound,
-        opted_out=contact.opted_out_channels(),
+        opted_out=contact.opted_out,
+        due_at=follow_up.due_at,
+        contact_window=bot.contact_window(),
+        contact_tz=contact.tz,
+        daily_limit=bot.max_follow_ups_per_day,
+        recent_sends=recent,
     )
 
 
-def handle_claimed(follow_up: FollowUp, token: str, clock, *, sender=None, delivered=None) -> str:
+def handle_claimed(follow_up: FollowUp, token: str, clock, *, sender=None, delivered=None, recent=None,
+                   previous=LOOK_UP) -> str:
     """Check and send one claimed follow-up; returns the outcome's name.
 
     A send is appended to `delivered` for the caller to record in bulk; without that list
-    it is recorded at once.
+    it is recorded at once. `recent`, `previous`: see recent_sends and previous_texts
+    (looked up when not given).
     """
     now = clock.now()
-    decision = decide(due_state(follow_up, now))
+    decision = decide(due_state(follow_up, now, recent))
     if decision.action != "send":
         return _finish_unsent(follow_up, token, decision, now)
 
-    text, source = compose(follow_up)
+    text, source = compose(follow_up, previous=previous)
     contact = follow_up.conversation.contact
     outgoing = Outgoing(
         follow_up_id=follow_up.pk, bot_id=follow_up.conversation.bot_id,
@@ -219,8 +247,9 @@ def _finish_unsent(follow_up, token, decision: Decision, now) -> str:
         if not _claimed([follow_up.pk], token).update(status=status, reason=decision.reason, finished_at=now):
             return "failed"
         if status == Status.SKIPPED:
-            # A skipped step still uses its slot in the cadence: the next one counts from now.
-            planning.plan_next_step(follow_up, done_at=now)
+            # A skipped step still uses its place in the cadence: the next one counts from
+            # the time this one was planned for.
+            planning.plan_next_step(follow_up, done_at=follow_up.planned_at)
     return "skipped" if status == Status.SKIPPED else "cancelled"
 
 

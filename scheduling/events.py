@@ -90,10 +90,11 @@ def _apply_inbound(conversation: Conversation, message: Message, result: Classif
     contact = conversation.contact
     if result.intent == Intent.OPT_OUT:
         OptOut.objects.get_or_create(contact=contact, channel=message.channel, defaults={"at": now})
-        planning.note(conversation, now, "opted_out", f"opted out of {message.get_channel_display()}")
+        planning.note(conversation, now, "opted_out",
+                      f"opted out of every channel (said on {message.get_channel_display()})")
     elif result.intent == Intent.OPT_IN:
-        if OptOut.objects.filter(contact=contact, channel=message.channel).delete()[0]:
-            planning.note(conversation, now, "opted_in", f"opted back in to {message.get_channel_display()}")
+        if OptOut.objects.filter(contact=contact).delete()[0]:
+            planning.note(conversation, now, "opted_in", "opted back in to every channel")
     if result.intent in Intent.STOPPING:
         conversation.stopped, conversation.stopped_reason = True, result.intent
         planning.note(conversation, now, "stopped", result.intent)

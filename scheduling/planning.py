@@ -7,7 +7,7 @@ from conversations.models import Conversation, Message
 from scheduling.models import EngineEvent, FollowUp
 from scheduling.rules import steps
 from scheduling.rules.channel_choice import choose_channel
-from scheduling.rules.working_hours import next_open
+from scheduling.rules.sending_window import next_sending_time
 
 LIVE = (FollowUp.Status.PENDING, FollowUp.Status.SENDING)
 
@@ -21,14 +21,21 @@ def predicted_channel(conversation: Conversation, at: datetime) -> str:
         has_phone=bool(contact.phone),
         last_inbound_at=conversation.last_inbound_at,
         at=at,
-        opted_out=contact.opted_out_channels(),
     )
     return choice.channel or ""
 
 
+def sending_time(conversation: Conversation, due_at: datetime) -> datetime | None:
+    """The first instant from `due_at` inside the bot's working hours and the contact hours."""
+    bot, contact = conversation.bot, conversation.contact
+    return next_sending_time(due_at, working=bot.windows(), bot_tz=bot.tz,
+                             contact_window=bot.contact_window(), contact_tz=contact.tz)
+
+
 def _timing(conversation: Conversation, due_at: datetime):
-    bot = conversation.bot
-    planned_at = next_open(due_at, bot.windows(), bot.tz)
+    # With no sending time within 7 days it stays at its due time, where the dispatcher
+    # skips it (no_sending_window).
+    planned_at = sending_time(conversation, due_at) or due_at
     return planned_at, predicted_channel(conversation, planned_at)
 
 
@@ -42,7 +49,7 @@ def build(
     trigger: Message | None,
     previous: FollowUp | None = None,
 ) -> FollowUp | None:
-    """An unsaved `step` of `scenario`, deferred into working hours; None when there is no such step."""
+    """An unsaved `step` of `scenario`, deferred into working and contact hours; None when there is no such step."""
     if due_at is None:
         return None
     planned_at, channel = _timing(conversation, due_at)

@@ -16,6 +16,10 @@ def at(text: str) -> datetime:
 
 
 def make_bot(*, cadences=None, hours=None, **fields) -> Bot:
+    """A bot as the engine tests want it: contact hours off and no daily limit unless given
+    (a new bot's own defaults are tested in test_engine_v2)."""
+    fields.setdefault("contact_hours_enabled", False)
+    fields.setdefault("max_follow_ups_per_day", None)
     bot = Bot.objects.create(name=fields.pop("name", "Ana Dental"), timezone=fields.pop("timezone", "America/New_York"),
                              booking_link=fields.pop("booking_link", "https://book.example.com/ana"), **fields)
     cadences = {"stopped_replying": "5m, 15m", "busy": "30m, 2h", "specific_time": "1d", **(cadences or {})}

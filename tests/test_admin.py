@@ -1,5 +1,7 @@
 """The admin through its real forms: what it refuses, with which message, and that it renders."""
 
+from datetime import time
+
 import pytest
 from django import forms
 from django.contrib import admin
@@ -100,14 +102,129 @@ def test_the_cadence_help_warns_about_spammy_cadences(admin_client):
     assert "read as spam" in page
 
 
-def test_a_bad_custom_message_placeholder_is_refused(admin_client):
+def scenario_form(response, bot, kind):
+    formset = next(f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == "scenarios")
+    return formset.forms[int(scenario_prefix(bot, kind).rsplit("-", 1)[1])]
+
+
+# --- Bot: custom texts, one per line ----------------------------------------------------
+
+
+def test_custom_texts_are_typed_one_per_line_and_shown_back_the_same_way(admin_client):
     bot = make_bot()
     url, data = bot_change(admin_client, bot)
     prefix = scenario_prefix(bot, "busy")
     data[f"{prefix}-use_custom_message"] = "on"
-    data[f"{prefix}-custom_message"] = "Hi {frist_name}!"
+    data[f"{prefix}-custom_messages"] = "Hi {first_name}, is now better?\r\n\r\n  Still keen? {booking_link}  \r\n"
+    assert admin_client.post(url, data).status_code == 302
+    scenario = Scenario.objects.get(bot=bot, kind="busy")
+    assert scenario.custom_messages == ["Hi {first_name}, is now better?", "Still keen? {booking_link}"]
+    assert scenario.custom_text(1) == "Hi {first_name}, is now better?"
+    assert scenario.custom_text(5) == "Still keen? {booking_link}"  # the last line serves the steps beyond
+
+    response = admin_client.get(url)
+    shown = scenario_form(response, bot, "busy")["custom_messages"].value()
+    assert shown == "Hi {first_name}, is now better?\nStill keen? {booking_link}"
+    assert admin_client.post(url, form_data(response)).status_code == 302  # saved again as it was shown
+    assert Scenario.objects.get(pk=scenario.pk).custom_messages == scenario.custom_messages
+
+
+def test_a_bad_placeholder_is_refused_naming_its_line(admin_client):
+    bot = make_bot()
+    url, data = bot_change(admin_client, bot)
+    prefix = scenario_prefix(bot, "busy")
+    data[f"{prefix}-use_custom_message"] = "on"
+    data[f"{prefix}-custom_messages"] = "Hi {first_name}!\nHello {frist_name}\n\nBook: {link"
     response = admin_client.post(url, data)
-    assert "Unknown placeholder {frist_name}" in response.content.decode()
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ("Line 2: Unknown placeholder {frist_name}. You can use {first_name}, {business_name}, "
+            "{booking_link}.") in page
+    assert "Line 4: Unbalanced braces" in page  # blank lines count, as the owner sees the box
+    assert "Line 1" not in page
+    assert Scenario.objects.get(bot=bot, kind="busy").custom_messages == []
+
+
+def test_ticking_custom_message_without_a_text_is_refused(admin_client):
+    bot = make_bot()
+    url, data = bot_change(admin_client, bot)
+    prefix = scenario_prefix(bot, "busy")
+    data[f"{prefix}-use_custom_message"] = "on"
+    data[f"{prefix}-custom_messages"] = "\n  \n"
+    response = admin_client.post(url, data)
+    assert escape("Write the custom text (one per step), or untick “use custom message”.") in (
+        response.content.decode())
+
+
+def test_a_text_with_line_breaks_from_before_v2_survives_an_untouched_save(admin_client):
+    bot = make_bot()
+    Scenario.objects.filter(bot=bot, kind="busy").update(use_custom_message=True,
+                                                         custom_messages=["Hi {first_name},\nstill busy?"])
+    url, data = bot_change(admin_client, bot)
+    data[f"{scenario_prefix(bot, 'busy')}-cadence"] = "1h, 1d"  # the form is saved, the text not touched
+    assert admin_client.post(url, data).status_code == 302
+    scenario = Scenario.objects.get(bot=bot, kind="busy")
+    assert (scenario.cadence, scenario.custom_messages) == ("1h, 1d", ["Hi {first_name},\nstill busy?"])
+
+
+def test_a_stored_text_that_is_not_a_list_is_shown_and_saved_as_one(admin_client):
+    bot = make_bot()
+    Scenario.objects.filter(bot=bot, kind="busy").update(use_custom_message=True, custom_messages="Hi {first_name}")
+    url, data = bot_change(admin_client, bot)  # renders, no 500
+    assert data[f"{scenario_prefix(bot, 'busy')}-custom_messages"] == "Hi {first_name}"
+    assert admin_client.post(url, data).status_code == 302
+    assert Scenario.objects.get(bot=bot, kind="busy").custom_messages == ["Hi {first_name}"]
+
+
+# --- Bot: spammy cadences ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind,cadence,within", [
+    ("stopped_replying", "5m, 15m, 15m, 15m", "4 follow-ups within an hour"),
+    ("busy", "2h, 1h, 1h, 1h, 1h, 1h", "6 follow-ups within a day"),
+    ("specific_time", "20m, 20m, 20m", "4 follow-ups within an hour"),  # the requested time is step 1
+])
+def test_a_spammy_cadence_is_warned_about_then_saved_once_accepted(admin_client, kind, cadence, within):
+    bot = make_bot()
+    url, data = bot_change(admin_client, bot)
+    prefix = scenario_prefix(bot, kind)
+    data[f"{prefix}-cadence"] = cadence
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"This cadence sends {within} of the first one." in page
+    assert escape("tick “I accept this cadence” and save again") in page
+    assert f'type="checkbox" name="{prefix}-accept_cadence"' in page
+    assert Scenario.objects.get(bot=bot, kind=kind).cadence != cadence
+
+    data = form_data(response)
+    data[f"{prefix}-accept_cadence"] = "on"
+    assert admin_client.post(url, data).status_code == 302
+    assert Scenario.objects.get(bot=bot, kind=kind).cadence == cadence
+
+    # Accepted once: later saves of the bot don't ask again.
+    assert admin_client.post(url, bot_change(admin_client, bot)[1]).status_code == 302
+
+
+def test_a_gentle_cadence_shows_no_acceptance_box(admin_client):
+    bot = make_bot()
+    url, data = bot_change(admin_client, bot)
+    data[f"{scenario_prefix(bot, 'stopped_replying')}-cadence"] = "5m, 20m, 20m, 1d, 1d"
+    assert admin_client.post(url, data).status_code == 302
+    response = admin_client.get(url)
+    field = scenario_form(response, bot, "stopped_replying")["accept_cadence"]
+    assert field.is_hidden and 'type="checkbox"' not in str(field)
+
+
+def test_switching_on_a_scenario_with_a_spammy_cadence_is_warned_about(admin_client):
+    bot = make_bot()
+    Scenario.objects.filter(bot=bot, kind="busy").update(enabled=False, cadence="1m, 1m, 1m, 1m")
+    url, data = bot_change(admin_client, bot)
+    prefix = scenario_prefix(bot, "busy")
+    data[f"{prefix}-enabled"] = "on"
+    response = admin_client.post(url, data)
+    assert "This cadence sends 4 follow-ups within an hour" in response.content.decode()
+    assert not Scenario.objects.get(bot=bot, kind="busy").enabled
 
 
 def test_scenarios_offer_only_their_own_bots_workflows(admin_client):
@@ -128,16 +245,50 @@ def test_scenarios_cannot_be_added_or_deleted(admin_client):
     assert 'name="scenarios-MAX_NUM_FORMS" value="0"' in page  # no "Add another" either
 
 
-def test_a_new_bot_gets_its_three_scenarios(admin_client):
-    data = {
-        "name": "New practice", "timezone": "Europe/London", "active": "on", "auto_follow_up": "on",
-        "channel_switching": "on", "working_windows-TOTAL_FORMS": "1", "working_windows-INITIAL_FORMS": "0",
+def test_a_new_bot_gets_its_three_scenarios_and_the_v2_defaults(admin_client):
+    data = form_data(admin_client.get(reverse("admin:bots_bot_add")))  # the defaults, as a browser posts them
+    data.update({
+        "name": "New practice", "timezone": "Europe/London", "working_windows-TOTAL_FORMS": "1",
         "working_windows-0-weekday": "0", "working_windows-0-start": "09:00", "working_windows-0-end": "17:00",
-    }
+    })
     response = admin_client.post(reverse("admin:bots_bot_add"), data)
     assert response.status_code == 302
     bot = Bot.objects.get(name="New practice")
     assert bot.scenarios.count() == 3 and bot.working_windows.count() == 1
+    assert bot.contact_window() == (time(8), time(21)) and bot.max_follow_ups_per_day == 3
+
+
+def test_contact_hours_and_the_daily_limit_have_their_own_section(admin_client):
+    page = admin_client.get(reverse("admin:bots_bot_change", args=[make_bot().pk])).content.decode()
+    assert "Contact hours and limits" in page
+    assert escape("bots created before these settings existed keep contact hours off and no limit") in page
+    for name in ("contact_hours_enabled", "contact_hours_start", "contact_hours_end", "max_follow_ups_per_day"):
+        assert f'name="{name}"' in page, name
+
+
+def test_contact_hours_and_the_limit_are_saved(admin_client):
+    bot = make_bot()
+    url, data = bot_change(admin_client, bot)
+    data.update({"contact_hours_enabled": "on", "contact_hours_start": "09:30", "contact_hours_end": "20:00",
+                 "max_follow_ups_per_day": "2"})
+    assert admin_client.post(url, data).status_code == 302
+    bot.refresh_from_db()
+    assert bot.contact_window() == (time(9, 30), time(20)) and bot.max_follow_ups_per_day == 2
+
+
+def test_contact_hours_starting_when_they_end_are_refused(admin_client):
+    bot = make_bot()
+    url, data = bot_change(admin_client, bot)
+    data.update({"contact_hours_enabled": "on", "contact_hours_start": "09:00", "contact_hours_end": "09:00"})
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert escape("Contact hours must end at another time than they start") in response.content.decode()
+    assert "contact_hours_end" in response.context["adminform"].form.errors
+    bot.refresh_from_db()
+    assert bot.contact_hours_end == time(21)
+
+    del data["contact_hours_enabled"]  # switched off, the equal times do no harm
+    assert admin_client.post(url, data).status_code == 302
 
 
 def test_a_working_window_ending_before_it_starts_is_refused(admin_client):

@@ -77,7 +77,7 @@ def test_a_custom_message_wins_over_the_ai(settings):
     settings.LLM_MOCK_RESPONSE = AI_TEXT
     conversation, c = _quiet_conversation()
     scenario = conversation.bot.scenario("stopped_replying")
-    scenario.use_custom_message, scenario.custom_message = True, "{first_name}, still there? {booking_link}"
+    scenario.use_custom_message, scenario.custom_messages = True, ["{first_name}, still there? {booking_link}"]
     scenario.save()
     follow_up, sender = _send_first(conversation, c)
     assert sender.sent[0].text == "Ana, still there? https://book.example.com/ana"

@@ -1,5 +1,6 @@
 """The LLM classifier with litellm's own `mock_response` standing in for the model: no
-network, no fake module. The rules decide carrier keywords and every answer we can't use."""
+network, no fake module. The rules decide opt-outs and opt-ins they find, and every answer we
+can't use; a model may add an opt-out, never remove one or answer opt_in."""
 
 import json
 from datetime import datetime
@@ -72,11 +73,12 @@ def test_todays_offset_copied_across_the_dst_change_is_read_as_local_time():
     ("Sure! The contact is busy.", "not JSON"),
     ('["busy"]', "not a JSON object"),
     ({"intent": "maybe_later", "follow_up_at": None}, "unknown intent"),
-    ({"intent": "opt_out", "follow_up_at": None}, "unknown intent"),  # only the rules say opt_out
+    ({"intent": "opt_in", "follow_up_at": None}, "opt_in comes only from the keyword"),
     ({"intent": "specific_time", "follow_up_at": None}, "without a readable time"),
     ({"intent": "specific_time", "follow_up_at": "tomorrow at 3"}, "without a readable time"),
     ({"intent": "specific_time", "follow_up_at": "2026-03-07T15:00:00"}, "without a UTC offset"),
     ({"intent": "specific_time", "follow_up_at": "2026-03-01T15:00:00-05:00"}, "in the past"),
+    ({"intent": "specific_time", "follow_up_at": "2027-03-08T15:00:00-05:00"}, "more than 365 days ahead"),
     (litellm.Timeout(message="no answer in 20s", model=MODEL, llm_provider="openai"), "Timeout"),
     (RuntimeError("provider down"), "provider down"),
 ])
@@ -87,12 +89,31 @@ def test_an_unusable_answer_falls_back_to_the_rules(answer, why):
     assert why in result.note and MODEL in result.note
 
 
-@pytest.mark.parametrize("text, intent", [("STOP", "opt_out"), (" Unsubscribe. ", "opt_out"), ("start", "opt_in")])
-def test_carrier_keywords_never_reach_the_model(text, intent):
-    # Had the model been asked, "other" would win or the exception would leave a note.
-    for answer in ({"intent": "other", "follow_up_at": None}, RuntimeError("must not be called")):
+@pytest.mark.parametrize("text, intent", [
+    ("STOP", "opt_out"), (" Unsubscribe. ", "opt_out"), ("ｓｔｏｐ", "opt_out"), ("start", "opt_in"),
+    # opt-out in words: a model can't turn it into a decline
+    ("not interested, stop texting me", "opt_out"), ("wrong number", "opt_out"),
+    ("please remove me from your list", "opt_out"),
+])
+def test_rule_opt_outs_and_opt_ins_never_reach_the_model(text, intent):
+    # Had the model been asked, its answer would win or the exception would leave a note.
+    for answer in ({"intent": "other", "follow_up_at": None}, {"intent": "not_interested", "follow_up_at": None},
+                   RuntimeError("must not be called")):
         result = llm(text, answer)
         assert (result.intent, result.source, result.note) == (intent, "rules", "")
+
+
+def test_the_model_may_add_an_opt_out_the_rules_missed():
+    text = "I'd rather not get these anymore, thanks"
+    assert classify_rules(inp(text)).intent == Intent.OTHER
+    result = llm(text, {"intent": "opt_out", "follow_up_at": None})
+    assert (result.intent, result.follow_up_at, result.source) == ("opt_out", None, f"llm:{MODEL}")
+
+
+def test_the_model_may_not_answer_opt_in():
+    result = llm("hi again, I'm back", {"intent": "opt_in", "follow_up_at": None})
+    assert (result.intent, result.source) == ("other", "rules")
+    assert "opt_in" in result.note
 
 
 # --- what the model sees ------------------------------------------------------------------
@@ -110,9 +131,10 @@ def test_the_prompt_has_the_history_in_order_the_message_last_and_the_clock():
     assert "Friday 2026-03-06 10:00 (2026-03-06T10:00:00-05:00)" in prompt and "America/New_York" in prompt
     assert "https://book.example.com/ana" in prompt
     rules = system["content"]
-    assert rules.index("not_interested:") < rules.index("booked:") < rules.index("specific_time:") < rules.index(
-        "busy:") < rules.index("other:")
-    assert "opt_out" not in rules and set(MODEL_INTENTS) == set(Intent.ALL) - {"opt_out", "opt_in"}
+    assert rules.index("opt_out:") < rules.index("not_interested:") < rules.index("booked:") < rules.index(
+        "specific_time:") < rules.index("busy:") < rules.index("other:")
+    assert "opt_in" not in rules and set(MODEL_INTENTS) == set(Intent.ALL) - {"opt_in"}
+    assert '"wrong number"' in rules[rules.index("opt_out:"):rules.index("not_interested:")]
 
 
 def test_a_newline_in_a_message_cannot_forge_a_business_line():

@@ -2,6 +2,8 @@
 
 - resolve_requested_time: any text, any `now` (2000-2100), any IANA zone: never raises; a
   time it returns is aware and not before `now`.
+- find_requested_time (with or without bare hours) and the rule classifier: never raise; a
+  usable time or a specific_time is after `now` and at most 365 days ahead.
 - parse_cadence: any text: raises nothing but CadenceError; an accepted cadence has 1-10
   steps, each at least a minute (and at most 365 days).
 - Delay.after: never goes backwards (always strictly later than its start).
@@ -19,7 +21,10 @@ from hypothesis import strategies as st
 
 from scheduling.rules.cadence import MAX_DELAY, MAX_STEPS, CadenceError, Delay, parse_cadence
 from scheduling.rules.localtime import at_local
-from scheduling.rules.requested_time import resolve_requested_time
+from conversations.classifier.rules import classify_rules
+from conversations.classifier.types import ClassifyInput, HistoryItem, Intent
+from scheduling.rules.requested_time import find_requested_time, resolve_requested_time
+from scheduling.rules.time_phrases import MAX_AHEAD
 from scheduling.rules.working_hours import next_open
 
 PROPERTY = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -117,6 +122,59 @@ def test_the_requested_time_is_never_an_error_and_never_in_the_past(text, now, t
         assert when.tzinfo is not None and when.utcoffset() is not None
         # In UTC: two datetimes sharing a tzinfo compare by wall clock, wrong across DST.
         assert when.astimezone(UTC) >= now.astimezone(UTC)
+
+
+def _within_a_year(when, now, tz) -> bool:
+    """At most 365 days ahead, as an instant or in local wall-clock time (a DST change
+    between the two can make one of them an hour longer)."""
+    instant = when.astimezone(UTC) - now.astimezone(UTC)
+    wall = when.astimezone(tz).replace(tzinfo=None) - now.astimezone(tz).replace(tzinfo=None)
+    return instant <= MAX_AHEAD or wall <= MAX_AHEAD
+
+
+@PROPERTY
+@given(text=texts, now=instants, tz=zones, bare_hours=st.booleans())
+@example(text="in 365 days", now=datetime(2026, 3, 10, 14, tzinfo=UTC), tz=ZoneInfo("America/New_York"),
+         bare_hours=False)  # EDT now, EST a year later
+@example(text="on 12/31/9999 at 11pm", now=datetime(2026, 3, 6, tzinfo=UTC), tz=ZoneInfo("Asia/Tokyo"),
+         bare_hours=False)
+@example(text="on 1/1/0001", now=datetime(2026, 3, 6, tzinfo=UTC), tz=ZoneInfo("Asia/Tokyo"), bare_hours=True)
+@example(text="the 31st", now=datetime(2099, 12, 31, 23, tzinfo=UTC), tz=ZoneInfo("Pacific/Kiritimati"),
+         bare_hours=False)
+def test_a_found_time_is_never_an_error_and_a_usable_one_is_ahead_within_a_year(text, now, tz, bare_hours):
+    found = find_requested_time(text, now, tz, bare_hours=bare_hours)
+    if found is None:
+        return
+    assert found.role in ("request", "neutral", "until", "state")
+    if found.usable:
+        assert found.when.tzinfo is not None and found.when.utcoffset() is not None
+        assert found.when.astimezone(UTC) > now.astimezone(UTC)
+        assert _within_a_year(found.when, now, tz)
+    elif found.when is not None and found.past:
+        assert found.when.astimezone(UTC) <= now.astimezone(UTC)
+    elif found.when is not None:
+        assert found.too_far and not _within_a_year(found.when, now, tz)
+
+
+outbound_texts = st.one_of(st.just(""), st.sampled_from([
+    "What time works?", "When is good for you?", "Can I call you tomorrow at 3pm?", "How about 4?",
+    "Here is our booking link: https://book.example.com/x", "Your appointment is Friday at 2, ok?",
+]), phrases)
+
+
+@FEWER
+@given(text=texts, outbound=outbound_texts, now=instants, tz=zones)
+@example(text="sure", outbound="Shall I call you on 12/31/9999?", now=datetime(2026, 3, 6, tzinfo=UTC),
+         tz=ZoneInfo("UTC"))
+def test_the_rule_classifier_never_raises_and_a_specific_time_is_ahead_within_a_year(text, outbound, now, tz):
+    history = (HistoryItem("outbound", outbound),) if outbound else ()
+    result = classify_rules(ClassifyInput(text=text, now=now, tz=tz, history=history))
+    assert result.intent in Intent.ALL
+    if result.intent == Intent.SPECIFIC_TIME:
+        assert result.follow_up_at.astimezone(UTC) > now.astimezone(UTC)
+        assert _within_a_year(result.follow_up_at, now, tz)
+    else:
+        assert result.follow_up_at is None
 
 
 # --- cadences -----------------------------------------------------------------------------
@@ -261,6 +319,9 @@ def test_next_open_is_never_before_its_input_and_always_inside_a_window(moment, 
     "in 3000000 weeks",              # was OverflowError: date value out of range
     "in 100000 months",              # was ValueError: year 10359 is out of range
     "on 12/31/9999 at 11pm",         # was OverflowError in at_local: past year 9999 in UTC
+    "in 99999999 days",
+    "in 99999999999 years",
+    "9999-12-31",
 ])
 def test_the_requested_time_of_an_absurd_count_or_date_is_none_not_an_error(text):
     # Found by the property above: the rule classifier resolves every inbound message, so

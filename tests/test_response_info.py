@@ -126,8 +126,8 @@ def test_a_stopped_conversation_shows_why_and_opt_outs(admin_client):
     events.record_inbound(conversation, "STOP", clock=c)
     page = admin_client.get(url(conversation.contact_id)).content.decode()
     assert "<strong>Stopped</strong>: the contact opted out" in page
-    assert "Opted out of</dt><dd>SMS" in page
-    assert "opted out of SMS" in page  # the engine's note
+    assert "Opted out</dt><dd>yes, of every channel (said on SMS)" in page
+    assert "opted out of every channel (said on SMS)" in page  # the engine's note
 
 
 def test_empty_state_when_nothing_was_planned(admin_client):

@@ -5,10 +5,10 @@ from scheduling.rules.channel_choice import choose_channel
 NOW = datetime(2026, 3, 6, 15, 0, tzinfo=timezone.utc)
 
 
-def choose(channel, *, switching=True, phone=True, last_inbound=NOW - timedelta(hours=1), opted_out=()):
+def choose(channel, *, switching=True, phone=True, last_inbound=NOW - timedelta(hours=1)):
     return choose_channel(
         conversation_channel=channel, channel_switching=switching, has_phone=phone,
-        last_inbound_at=last_inbound, at=NOW, opted_out=frozenset(opted_out),
+        last_inbound_at=last_inbound, at=NOW,
     )
 
 
@@ -37,12 +37,6 @@ def test_past_the_window_with_no_way_to_switch_is_skipped():
     assert choose("whatsapp", last_inbound=late, switching=False).skip_reason == "outside_messaging_window"
     assert choose("facebook", last_inbound=late, phone=False).skip_reason == "outside_messaging_window"
     assert choose("instagram", last_inbound=None, phone=False).skip_reason == "outside_messaging_window"
-
-
-def test_an_opted_out_channel_is_skipped():
-    assert choose("sms", opted_out={"sms"}).skip_reason == "opted_out"
-    assert choose("live_chat", opted_out={"sms"}).skip_reason == "opted_out"
-    assert choose("whatsapp", opted_out={"sms"}).channel == "whatsapp"
 
 
 def test_email_has_no_window_and_no_switch():

@@ -24,6 +24,10 @@ def normalise(entries, keys):
     return [{k: value(k, e.get(k)) for k in keys} for e in entries]
 
 
+def texts(entries):
+    return [e.get("text") for e in entries]
+
+
 def test_the_shared_scenarios_are_there():
     assert len(SCENARIOS) >= 8
 
@@ -37,3 +41,7 @@ def test_simulate_prints_the_expected_timeline(path):
     timeline = json.loads(out.getvalue())
     for section, keys in COMPARED.items():
         assert normalise(timeline[section], keys) == normalise(expected.get(section, []), keys), section
+    # A sent entry's text is compared where the example gives one.
+    for got, want in zip(timeline["sent"], expected.get("sent", [])):
+        if "text" in want:
+            assert got["text"] == want["text"]

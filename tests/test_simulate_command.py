@@ -3,6 +3,7 @@ and a run leaves the database as it was."""
 
 import json
 import subprocess
+from datetime import datetime, timedelta
 import sys
 from pathlib import Path
 
@@ -41,6 +42,14 @@ def run_simulate(payload: str):
         (lambda s: s["events"][0].pop("text"), "events[0].text"),
         (lambda s: s.pop("contact"), "contact"),
         (lambda s: s["contact"].update(phone="555-0100"), "contact.phone"),
+        (lambda s: s["bot"].update(contact_hours=["08:00"]), "bot.contact_hours"),
+        (lambda s: s["bot"].update(contact_hours=["8 am", "9 pm"]), "bot.contact_hours"),
+        (lambda s: s["bot"].update(contact_hours=["08:00", "08:00"]), "bot.contact_hours"),
+        (lambda s: s["bot"].update(max_follow_ups_per_day=0), "bot.max_follow_ups_per_day"),
+        (lambda s: s["bot"].update(max_follow_ups_per_day="3"), "bot.max_follow_ups_per_day"),
+        (lambda s: s["bot"]["scenarios"]["busy"].update(custom_message=[]), "bot.scenarios.busy.custom_message"),
+        (lambda s: s["bot"]["scenarios"]["busy"].update(custom_message=["Hi", "{frist_name}"]),
+         "bot.scenarios.busy.custom_message[1]"),
     ],
 )
 def test_a_bad_scenario_exits_1_with_one_line_naming_the_field(change, field):
@@ -77,3 +86,21 @@ def test_custom_messages_fill_their_placeholders(capsys, tmp_path):
     call_command("simulate", str(path))
     sent = json.loads(capsys.readouterr().out)["sent"]
     assert sent[0]["text"] == "Hi Ana, book at https://book.example.com/ana-dental"
+
+
+@pytest.mark.django_db
+def test_a_text_per_step_and_planned_for_on_every_deferral(capsys, tmp_path):
+    scenario = json.loads(SCENARIOS[0].read_text())
+    scenario["bot"].update(working_hours=None, contact_hours=["08:00", "21:00"])
+    scenario["bot"]["scenarios"]["stopped_replying"].update(
+        cadence=["5m", "12h", "1d"], custom_message=["One {first_name}", "Two", "Three or more"])
+    scenario["until"] = (datetime.fromisoformat(scenario["start"]) + timedelta(days=4)).isoformat()
+    path = tmp_path / "texts.json"
+    path.write_text(json.dumps(scenario))
+    call_command("simulate", str(path))
+    sent = json.loads(capsys.readouterr().out)["sent"]
+    assert [e["text"] for e in sent] == ["One Ana", "Two", "Three or more"]
+    for entry in sent:  # deferred into the contact hours or not, each says so
+        local = datetime.fromisoformat(entry["at"])
+        assert 8 <= local.hour < 21
+        assert ("planned_for" in entry) == (datetime.fromisoformat(entry.get("planned_for", entry["at"])) != local)

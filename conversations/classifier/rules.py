@@ -3,27 +3,33 @@ precedence (opt_out, opt_in, not_interested, booked, specific_time, busy, other)
 
 Pure and fast (regexes compiled once): no ORM, no clock, no I/O. The message is
 normalised first (lower case, apostrophes dropped: "i'm" -> "im", "can't" -> "cant",
-emojis removed), so every pattern below is written without apostrophes.
+emojis removed), so every pattern below is written without apostrophes. Opt-out phrases
+are read with accents removed too ("no me escribas más" -> "no me escribas mas").
 """
 
 import re
+import unicodedata
 
 from conversations.classifier.types import Classification, ClassifyInput, HistoryItem, Intent
 from scheduling.rules.requested_time import Resolution, find_requested_time, normalize_text
 
-# --- Carrier keywords: the whole message, any case, surrounding punctuation ignored -----
+# --- Keywords: the whole message, compared as `keyword_form` -----------------------------
 
 _OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout",
-                            "revoke"})
+                            "revoke", "alto", "baja", "nomas"})
 _OPT_IN_WORDS = frozenset({"start", "unstop"})
-_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
-def _keyword(text: str) -> str:
-    return _EDGES.sub("", text).lower()
+def fold(text: str) -> str:
+    """NFKC, case folded, accents removed: "ｓｔｏｐ" -> "stop", "Más" -> "mas"."""
+    s = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
-# --- not_interested -------------------------------------------------------------------
+def keyword_form(text: str) -> str:
+    """The message as the contract compares keywords: folded, and every character that is
+    not a letter gone ("S.T.O.P", "STOP 🙏", "STOP 2" -> "stop"; "No más" -> "nomas")."""
+    return "".join(c for c in fold(text) if c.isalpha())
 
 
 def _at_word_start(*alternatives: str) -> re.Pattern:
@@ -33,44 +39,176 @@ def _at_word_start(*alternatives: str) -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(alternatives) + ")")
 
 
+# --- opt_out in words ---------------------------------------------------------------------
+# Any request to stop contact, or "this number isn't mine". Generous on purpose: consent may
+# be revoked in any reasonable words (FCC 24-18) and every text after a revocation can cost
+# $500-1,500, while a false opt-out only loses a follow-up. Read on `_plain` text.
+
 _CONTACT_VERB = (r"(?:text|txt|message|msg|call|ring|phone|contact|email|e-mail|bother|bug|"
                  r"spam|harass|ping|reach\s+out\s+to|hit\s+up|dm|write|send\s+me)")
+_CONTACT_ING = (r"(?:texting|txting|texing|messaging|msging|messageing|calling|contacting|"
+                r"emailing|spamming|bothering|harassing|harrassing|sending|bugging|pestering|"
+                r"hitting\s+me|reaching\s+out|following\s+up|writing|pinging|dming|ringing|"
+                r"phoning|blowing\s+up)")
+_CONTACT_NOUN = (r"(?:texts?|txts?|messages?|msgs?|calls?|e-?mails?|spam|notifications?|"
+                 r"reminders?|promos?|promotions?|ads|adverts?|marketing|sms|offers|updates)")
+_AGAIN = r"(?:again|anymore|any\s+more|no\s+more|ever\s+again|further)"
+_OPT_OUT = _at_word_start(
+    # "stop texting me", "quit calling", "please stop sending these" (not "don't stop")
+    r"(?<!dont\s)(?<!cant\s)(?:stop|quit|cease|enough)\s+(?:\w+\s+)?" + _CONTACT_ING + r"\b",
+    # "stop the texts", "no more messages", "enough with the calls", "sick of these texts"
+    r"(?:stop|quit|enough|no\s+more|done\s+with|sick\s+of|tired\s+of|fed\s+up\s+with)\s+"
+    r"(?:with\s+)?(?:(?:the|these|those|your|ur|all|this|any|of)\s+)*" + _CONTACT_NOUN + r"\b",
+    r"(?:stop|quit)\s+(?:getting|receiving)\b",
+    # "please stop", "i said stop", "can you stop" (not "please stop by", "can you stop in")
+    r"(?:please|pls|plz|plse|i\s+said|just|seriously|omg|ffs|(?:can|could|will|would)\s+(?:you|u)|"
+    r"(?:you|u)\s+(?:need|have)\s+to|need\s+(?:you|u)\s+to)\s+stop\b"
+    r"(?!\s+(?:by|in|into|over|at|off|for|to|and|on|when|if|the|a|an|my)\b)",
+    r"stop\s+(?:please|pls|plz|plse)\b",
+    r"(?:unsubscribe|unsubscribed|unsubscribing|unsub|unsuscribe|unsubcribe)\b",
+    r"opt(?:ing|ed)?[\s-]?out\b", r"opt\s+(?:me|us|this\s+number|my\s+number)\s+out\b",
+    # "remove me", "take me off your list", "lose my number", "do not call list"
+    r"(?:remove|delete|erase|unlist)\s+(?:me|us|this\s+(?:number|phone)|my\s+(?:number|phone|"
+    r"info|information|contact|details|data|name|email|cell))\b",
+    r"(?:take|get|drop|scratch|cross|kick)\s+(?:me|us|this\s+number|my\s+(?:number|name|email|"
+    r"phone|info))\s+off\b",
+    r"(?:lose|forget|toss|delete|erase)\s+(?:my|this|our)\s+(?:number|contact|phone|cell)\b",
+    r"(?:do\s+not|dont|no)\s+(?:call|contact|text)\s+list\b", r"dnc\b",
+    # "don't text me again", "do not contact me" (not "don't call me, text me instead")
+    r"(?:dont|do\s+not|never|pls\s+dont|please\s+dont|please\s+do\s+not)\s+(?:ever\s+)?"
+    + _CONTACT_VERB + r"\s+(?:me|us|this\s+number)\b(?=(?:\s+(?:please|pls|plz|thanks|thx|ever|"
+    r"ok))*\s*(?:[.!]|$)|\s+(?:ever\s+)?" + _AGAIN + r")",
+    r"(?:do\s+not|dont)\s+contact\b",
+    r"(?:dont|do\s+not|never)\s+(?:want|wish|need)\s+(?:to\s+(?:be\s+contacted|be\s+texted|"
+    r"be\s+called|hear\s+from\s+(?:you|u|ya|this))|(?:to\s+(?:get|receive)\s+)?"
+    r"(?:(?:any|anymore|any\s+more|more|these|those|your|ur|the|such|this|of)\s+)*"
+    + _CONTACT_NOUN + r"\b)",
+    # "no need to contact me anymore", "no need to follow up." (not "no need to call me back")
+    r"(?:no\s+need\s+(?:for\s+(?:you|u)\s+)?to|(?:dont|do\s+not)\s+need\s+to|no\s+reason\s+to)"
+    r"\s+(?:keep\s+)?(?:contact|contacting|text|texting|call|calling|message|messaging|msg|email|"
+    r"emailing|reach(?:ing)?\s+out(?:\s+to)?|follow(?:ing)?\s+up(?:\s+with)?|write|writing|"
+    r"bother|bothering)(?:\s+(?:me|us))?(?=\s*(?:[.!]|$)|\s+" + _AGAIN + r")",
+    r"(?:withdraw|withdrawing|withdrawn|revoke|revoking|revoked|withdrawal\s+of|revocation\s+of)"
+    r"\s+(?:my\s+|all\s+|our\s+)?consent\b", r"(?:done|finished)\s+hearing\s+from\b",
+    r"leave\s+(?:me|us)\s+(?:alone|be|in\s+peace)\b", r"get\s+lost\b", r"back\s+off\b",
+    r"(?:f+\W*(?:u+c+k+)?|piss|screw|bugger|buzz|sod)\s+off\b", r"fuck\s+(?:you|u|off)\b",
+    r"stfu\b", r"knock\s+it\s+off\b", r"cut\s+it\s+out\b",
+    # not their number, never signed up
+    r"wrong\s+(?:number|num|no|nr|person|contact|guy|girl|lady|man|woman|phone|people)\b",
+    r"wrong\s*#", r"(?:you\s+have|youve\s+got|you\s+got|u\s+have|you\s+texted|you\s+reached|"
+    r"you\s+messaged)\s+the\s+wrong\b", r"not\s+the\s+right\s+(?:person|number|guy|girl|contact)\b",
+    r"(?:is\s+not|isnt|not)\s+my\s+(?:number|phone|name|cell)\b",
+    r"(?:no|nobody|no\s+one|noone)\s+(?:here\s+)?(?:by|named|called|with)\s+(?:that|this)\s+name\b",
+    r"never\s+(?:signed\s+up|subscribed|opted\s+in|gave\s+(?:you|u|my|this|out)|consented|"
+    r"registered|asked\s+(?:for|to\s+be|you)|requested)\b",
+    r"didnt\s+(?:sign\s+up|subscribe|opt\s+in|give\s+(?:you|u|my)|consent|register|ask\s+for|"
+    r"ask\s+to\s+be|request)\b",
+    r"(?:how|where|who)\s+(?:did|do)\s+(?:you|u)\s+(?:get|find|have)\s+(?:my|this)\s+(?:number|"
+    r"phone|info|contact|cell)\b",
+    r"who\s+gave\s+(?:you|u)\s+(?:my|this)\s+(?:number|phone|info)\b",
+    # spam, scam, harassment, "I'll report you" (not "check your spam folder")
+    r"(?<!my\s)(?<!your\s)(?<!ur\s)(?<!the\s)(?<!in\s)(?<!to\s)(?<!junk\s)"
+    r"spam(?:mer|mers|ming|my|s)?\b(?!\s+(?:folder|filter|box|mail|email))", r"scam(?:mer|mers|ming|s)?\b",
+    r"harass(?:ing|ment|ed)?\b",
+    r"(?:report(?:ing)?|block(?:ing|ed)?)\s+(?:you|u|ya|this\s+number|your\s+number|this\s+as|"
+    r"you\s+guys|this\s+spam)\b", r"(?:ill|i\s+will|im\s+gonna|gonna|going\s+to|about\s+to)\s+"
+    r"(?:report|block)\s*(?:[.!]|$)",
+    # Spanish, accents removed: "no me escribas mas", "dejame en paz", "numero equivocado"
+    r"no\s+(?:me\s+|nos\s+)?(?:vuelvas?\s+a\s+|vuelvan\s+a\s+)?(?:escribas|escriban|escriba|"
+    r"escribir|mandes|manden|mande|mandar|envies|envien|envie|enviar|llames|llamen|llame|llamar|"
+    r"contactes|contacten|contacte|contactar|molestes|molesten|moleste|molestar|textees|texteen)\b",
+    r"(?:deja|dejen|deje|dejad|para|paren|pare|parad)\s+de\s+(?:escribir|mandar|enviar|llamar|"
+    r"molestar|contactar|textear)",
+    r"(?:deja|dejen|deje|dejad)(?:me|nos)\s+(?:en\s+paz|tranquil[oa]s?)\b",
+    r"(?:numero|persona)\s+equivocad[oa]\b",
+    r"(?:darme|dame|denme|deme|dar|me\s+doy)\s+de\s+baja\b",
+    r"(?:borr|elimin|quit|sac)\w*\s+de\s+(?:la|su|tu|esta|sus|tus|vuestra)\s+(?:\w+\s+)?"
+    r"(?:lista|listas|base)\b",
+    r"no\s+(?:quiero|deseo)\s+(?:recibir\s+)?(?:mas\s+)?(?:mensajes|textos|llamadas|correos|sms)\b",
+    r"(?:no\s+mas|basta\s+de)\s+(?:mensajes|textos|llamadas|correos|sms|spam)\b",
+    r"(?:nunca|no)\s+me\s+(?:suscribi|registre|inscribi|apunte)\b",
+    r"cancelar\s+(?:la\s+|mi\s+)?suscripcion\b", r"desuscrib\w*",
+)
+# "go away", "quit it" opening a sentence (not "we go away for the weekend").
+# Bounded repeats keep a long run of punctuation linear.
+_OPT_OUT_OPENING = re.compile(
+    r"(?:^|(?<=[.!?,;:]))\W{0,4}(?:(?:please|pls|plz|just|now|so|ok|okay|oh|and|omg|seriously)"
+    r"\s+){0,4}"
+    r"(?:go\s+away\b(?!\s+(?:for|on|to|this|next|until|till|in|at|from)\b)|quit\s+it\b)")
+# A keyword shouted inside a sentence: "STOP I'm not interested", "ok STOP" (not all caps).
+_SHOUTED = re.compile(r"(?<![^\W\d_])(?:STOP|STOPALL|UNSUBSCRIBE|OPTOUT|OPT OUT|REVOKE)(?![^\W\d_])"
+                      r"(?!\s+(?:BY|IN|OVER|AT|by|in|over|at)\b)")
+_HAS_LOWER = re.compile(r"[a-z]")
+_APOSTROPHE = re.compile(r"[\u2018\u2019\u02bc`\u00b4']")
+# Cancel, end and quit also name everyday acts ("ok cancel", "I quit"), so they need more
+# than the other keywords to count inside a longer message (see `_pressed_keyword`).
+_WEAK_KEYS = frozenset({"cancel", "end", "quit"})
+_STRONG_KEYS = _OPT_OUT_WORDS - _WEAK_KEYS
+_URGING = frozenset({"please", "pls", "plz", "plse", "pleas", "plez", "now", "already", "asap",
+                     "immediately", "right", "seriously", "again", "for", "good", "real", "ever",
+                     "forever", "permanently", "por", "favor", "ya"})
+_PRESSING = _URGING | frozenset({
+    "just", "ok", "okay", "thanks", "thank", "you", "u", "thx", "ty", "no", "nope", "nah", "omg",
+    "ffs", "god", "damn", "dammit", "man", "dude", "bro", "lol", "i", "said", "yes", "yeah",
+    "kindly", "oh", "so", "hey", "hi", "hello", "gracias", "it", "this", "that", "them", "these",
+    "those", "all", "everything", "sir", "maam",
+})
+_KEY_PHRASES = ((re.compile(r"\bopt\s*-?\s*out\b"), "optout"),
+                (re.compile(r"\bno\s+mas\b"), "nomas"), (re.compile(r"\bstop\s+all\b"), "stopall"))
+_CLAUSES = re.compile(r"[.!?,;:]+|\s-+\s")
+
+
+def _plain(text: str) -> str:
+    """`normalize_text` after `fold`, lines kept apart: "Déjame en paz" -> "dejame en paz"."""
+    return normalize_text(fold(_APOSTROPHE.sub("", text)).replace("\n", ". "))
+
+
+def _pressed_keyword(clause: str, *, whole: bool) -> bool:
+    """A message or sentence made only of keywords and pressing words: "STOP STOP", "stop it
+    now", "no thanks. STOP". CANCEL, END or QUIT count when repeated, or urged as the whole
+    message ("cancel please"), never beside other words ("ok cancel", "Came up. Cancel.")."""
+    for pattern, word in _KEY_PHRASES:
+        clause = pattern.sub(word, clause)
+    words = _WORDS.findall(clause)
+    keys = [w for w in words if w in _OPT_OUT_WORDS]
+    rest = set(words) - _OPT_OUT_WORDS
+    if not keys or not rest <= _PRESSING:
+        return False
+    if len(keys) > 1 or not _WEAK_KEYS.issuperset(keys):
+        return True
+    return whole and bool(rest) and rest <= _URGING
+
+
+def asks_to_stop(text: str) -> bool:
+    """Whether a message that is not a bare keyword withdraws consent (the contract's
+    opt_out "in any words")."""
+    plain = _plain(text)
+    if _OPT_OUT.search(plain) or _OPT_OUT_OPENING.search(plain) \
+            or _pressed_keyword(plain, whole=True) \
+            or any(_pressed_keyword(c, whole=False) for c in _CLAUSES.split(plain)):
+        return True
+    nfkc = unicodedata.normalize("NFKC", text)
+    if _HAS_LOWER.search(nfkc) and _SHOUTED.search(nfkc):
+        return True
+    # "not interested stop": a decline with a keyword first or last.
+    words = _WORDS.findall(plain)
+    return bool(words) and (words[0] in _STRONG_KEYS or words[-1] in _STRONG_KEYS) \
+        and _declines(plain)
+
+
+# --- not_interested -------------------------------------------------------------------
+
 _THANKS = r"(?:thanks|thank\s+you|thank\s+u|thx|ty|tks)"
 _NOT_INTERESTED = _at_word_start(
     r"not\s+(?:\w+\s+){0,2}(?:interested|intrested|intersted|interessted|interestd|intereted)\b",
     r"(?:un|dis)interested\b",
     r"(?:no|lost|lost\s+all|lost\s+my)\s+interest\b",
-    # "stop texting me", "quit calling", "no more messages"
-    r"(?:stop|quit|cease|enough)\s+(?:\w+\s+)?(?:texting|txting|messaging|msging|calling|"
-    r"contacting|emailing|spamming|bothering|harassing|sending|bugging|pestering|hitting\s+me|"
-    r"reaching\s+out|following\s+up|writing|pinging|dming)\b",
-    r"no\s+more\s+(?:texts|messages|msgs|calls|emails|contact)\b",
-    r"(?:please|pls|plz|i\s+said)\s+stop\b(?!\s+(?:by|in|over|at|off))",
-    # "don't text me again." (not "don't call me, text me instead")
-    r"(?:dont|do\s+not|never|pls\s+dont|please\s+dont)\s+(?:ever\s+)?" + _CONTACT_VERB
-    + r"\s+(?:me|us|this\s+number)\b(?:\s+(?:ever|again|anymore|any\s+more|no\s+more|please|"
-    r"pls|thanks|thx|ever\s+again))*\s*(?:[.!]|$)",
-    r"(?:do\s+not|dont)\s+contact\b",
-    r"(?:remove|delete|erase)\s+(?:me|my\s+(?:number|info|information|contact|details|data|name|"
-    r"email|phone))\b",
-    r"(?:take|get)\s+(?:me|my\s+(?:number|name|email|phone|info))\s+off\b",
-    r"lose\s+my\s+(?:number|contact)\b",
-    r"(?:unsubscribe|opt)\s+me\b", r"opt(?:ing)?[\s-]?out\b", r"unsubscribe\b",
-    r"wrong\s+(?:number|num|no|person|contact|guy|girl|lady)\b", r"wrong\s*#",
-    r"you\s+have\s+the\s+wrong\b", r"not\s+the\s+right\s+(?:person|number)\b",
-    r"never\s+(?:signed\s+up|asked|requested|opted\s+in|gave\s+you)\b",
-    r"didnt\s+(?:sign\s+up|ask\s+for|request|opt\s+in)\b",
-    r"leave\s+me\s+(?:alone|be)\b", r"go\s+away\b", r"get\s+lost\b", r"back\s+off\b",
-    r"(?:f+\W*(?:u+c+k+)?|piss|screw|bugger|buzz|sod)\s+off\b", r"fuck\s+(?:you|u|off)\b",
-    r"stfu\b",
-    r"this\s+is\s+(?:spam|a\s+scam|harassment)\b", r"spam(?:mer|ming)?\b", r"scam(?:mer)?\b",
-    r"(?:report(?:ing)?|block(?:ing|ed)?)\s+(?:you|this|your|u)\b",
     r"(?:no|nah|nope)[\s,.!]+" + _THANKS + r"\W*$",
     r"not\s+(?:looking|in\s+the\s+market|shopping|buying)\b",
     r"no\s+longer\s+(?:need|needed|looking|want|require|interested|required)\b",
     r"not\s+really\s+interested\b",
     r"(?:dont|do\s+not)\s+(?:need|want)\s+(?:it|this|that|any|anything|your|the|you|"
-    r"to\s+(?:buy|book|continue|proceed|sign\s+up|be\s+contacted))\b",
+    r"to\s+(?:buy|book|continue|proceed|sign\s+up))\b",
     r"not\s+needed\b", r"no\s+need\b(?!\s+to\s+(?:rush|worry|hurry|apologi[sz]e))",
     r"(?:went|going|gone|decided\s+to\s+go|chose|chosen|picked|signed|sticking|stuck|staying)"
     r"\s+with\s+(?:another|a\s+different|someone|somebody|other|a\s+competitor|competitor|"
@@ -86,16 +224,22 @@ _NOT_INTERESTED = _at_word_start(
     r"(?:ill|i\s+will|im\s+gonna|gonna|going\s+to|i|we|well|hard|ill\s+have\s+to)\s+pass\b",
     r"not\s+(?:for\s+(?:me|us)|my\s+thing|what\s+(?:im|i\s+am|were)\s+looking)\b",
     r"not\s+anymore\b", r"i\s+said\s+no\b",
+    # Spanish, accents removed: "no me interesa", "no gracias"
+    r"no\s+(?:me|nos)\s+interesa\b", r"no\s+estoy\s+interesad[oa]\b",
+    r"no[\s,.!]+gracias\W*$",
 )
-# Phrases that decline only as the whole message: "stop please", "no thanks", "I'm good".
+# Phrases that decline only as the whole message: "no thanks", "I'm good".
 _NOT_INTERESTED_WHOLE = re.compile(
-    r"^\W*(?:(?:please|pls|plz|just|ok|okay|now|i\s+said|seriously)\s+)*stop(?:\s+(?:please|pls|"
-    r"plz|it|now|already|thanks|thank\s+you|thx|all|this|that|them|these|asap|immediately))*\W*$"
-    r"|^\W*(?:no|nah|nope)\W*" + _THANKS + r"\b"
-    r"|^\W*(?:no|nah|nope)?[\s,.!]*(?:im|i\s+am|were|we\s+are)\s+(?:good|ok|okay|fine|all\s+good)"
+    r"^\W*(?:no|nah|nope)\W*" + _THANKS + r"\b"
+    r"|^\W*(?:(?:no|nah|nope)[\s,.!]*)?(?:im|i\s+am|were|we\s+are)\s+"
+    r"(?:good|ok|okay|fine|all\s+good)"
     r"(?:[\s,.!]+(?:" + _THANKS + r"|for\s+now|though|tho))*\W*$"
     r"|^\W*pass\W*$"
 )
+
+
+def _declines(text: str) -> bool:
+    return bool(_NOT_INTERESTED.search(text) or _NOT_INTERESTED_WHOLE.search(text))
 
 # --- booked -----------------------------------------------------------------------------
 
@@ -117,7 +261,8 @@ _BOOKED = _at_word_start(
     r"(?:picked|chose|selected)\s+(?:a|the)\s+(?:time|slot|date)\b",
 )
 # The verb opening the message or a sentence: "Booked it!", "Thanks. Scheduled for Tuesday".
-_BOOKED_OPENING = re.compile(r"(?:^|[.!?,;]\s*)\W*" + _BOOK_VERB + _NOT_BOOKED_UP)
+# Bounded repeats keep a long run of punctuation linear.
+_BOOKED_OPENING = re.compile(r"(?:^|(?<=[.!?,;]))\W{0,6}" + _BOOK_VERB + _NOT_BOOKED_UP)
 # "have an appointment" is booked only after "already" ("I already have an appointment"):
 # otherwise it is usually elsewhere ("I have a dentist appointment at 3").
 _ALREADY_HAVE = re.compile(r"\balready\s+(?:have|got)\s+(?:an|the|my|a|our)\s+"
@@ -170,15 +315,28 @@ _CONTACT_REQUEST = _at_word_start(
 
 # --- busy ---------------------------------------------------------------------------------
 
+# A negated state is not busy: "I'm not busy, go ahead", "not driving", "isn't working".
+_NOT_BEFORE = (r"(?<!not\s)(?<!not\stoo\s)(?<!not\sthat\s)(?<!not\sso\s)(?<!not\svery\s)"
+               r"(?<!not\sreally\s)(?<!not\seven\s)(?<!no\slonger\s)(?<!never\s)(?<!isnt\s)"
+               r"(?<!arent\s)(?<!wasnt\s)(?<!werent\s)(?<!aint\s)(?<!doesnt\s)(?<!dont\s)")
+# Questions about the business or its availability are not a "when" for the contact:
+# "do you have any openings this week?".
+_ABOUT_BUSINESS = (r"(?!.*\b(?:open|opening|openings|availability|available|slot|slots|spot|spots|"
+                   r"appointment|appointments|appt|appts|book|booking|come\s+in|stop\s+by|"
+                   r"drop\s+by|do\s+you\s+have|are\s+(?:you|u)|r\s+u|have\s+you\s+got)\b)")
 _BUSY = _at_word_start(
-    r"(?:busy|bizzy|buzy|swamped|slammed|occupied|hectic|ooo|traveling|travelling|abroad|sick|"
-    r"unwell|emergency|unavailable|driving|drivin|working|sleeping|asleep|napping|eating|cooking|"
-    r"showering|ttyl|ttys|tty|brb|gtg|g2g|l8r|l8er|laters|later|shortly)\b",
+    _NOT_BEFORE + r"(?:(?<!you\s)(?<!\bu\s)(?:busy|bizzy|buzy|swamped|slammed|occupied|hectic|"
+    r"unavailable)|ooo|traveling|travelling|abroad|sick|unwell|emergency|driving|drivin|"
+    r"sleeping|asleep|napping|eating|cooking|showering|ttyl|ttys|tty|brb|gtg|g2g|l8r|l8er|laters|"
+    r"later|shortly)\b",
+    # "working", not a link or site that is not working ("is it working?")
+    _NOT_BEFORE + r"(?<!\bit\s)(?<!\bis\s)(?<!\bits\s)(?<!link\s)(?<!site\s)(?<!page\s)"
+    r"(?<!form\s)(?<!\bapp\s)(?<!code\s)working\b",
     r"(?:tied\s+up|back\s+to\s+back|fully\s+booked|packed\s+day|crazy\s+(?:day|week|busy))\b",
     r"booked\s+(?:up|solid|out)\b",
     # "in a meeting", "at work", "on a call", "have class"
-    r"(?:in|into|at|on|heading\s+into|going\s+into|about\s+to\s+(?:go\s+into|start)|have|"
-    r"having|between)\s+(?:a\s+|the\s+|my\s+|another\s+)?(?:meeting|meetings|mtg|conference|"
+    _NOT_BEFORE + r"(?:in|into|at|on|heading\s+into|going\s+into|about\s+to\s+(?:go\s+into|"
+    r"start)|have|having|between)\s+(?:a\s+|the\s+|my\s+|another\s+)?(?:meeting|meetings|mtg|conference|"
     r"class|lecture|session|interview|exam|surgery|church|service|shift|work|office|gym|"
     r"hospital|doctor|doctors|dentist|dentists|airport|plane|flight|funeral|wedding|dinner|"
     r"lunch|movie|movies|school|court|training|call|zoom|phone|practice|game)\b"
@@ -214,10 +372,11 @@ _BUSY = _at_word_start(
     r"in\s+the\s+middle\s+of\b", r"im\s+not\s+(?:available|free)\b",
     r"(?:doctor|dentist|doctors|dentists|medical|hair|vet)\s+(?:appointment|appt)\b",
     r"maybe\s+(?:later|another|some)\b",
-    # unresolvable "when": "sometime this week", "call me this week"
-    r"(?:sometime|some\s+time|anytime|any\s+time)\s+(?:this|today|soon)\b",
-    r"(?:this|later\s+this|later\s+in\s+the)\s+(?:week|month)\b",
 )
+# Unresolvable "when": "sometime this week", "call me this week" (checked from the start).
+_BUSY = re.compile(
+    _BUSY.pattern + r"|^" + _ABOUT_BUSINESS + r".*?\b(?:(?:sometime|some\s+time|anytime|any\s+time)"
+    r"\s+(?:this|today|soon)|(?:this|later\s+this|later\s+in\s+the)\s+(?:week|month))\b")
 
 # --- history ------------------------------------------------------------------------------
 
@@ -249,6 +408,27 @@ _PROPOSES = re.compile(
     r"call|text|reach|follow|ping|talk|chat|message|contact|check\s+in|touch\s+base|"
     r"works?\s+for\s+you|ok\s+for\s+you|okay\s+for\s+you)\b"
 )
+# A question about the business's hours or availability (not the contact's): `other`.
+_ASKS_ABOUT_THE_BUSINESS = _at_word_start(
+    r"(?:are|r|is)\s+(?:you|u|ya|yall|the\s+(?:office|store|shop|clinic|place))\s+"
+    r"(?:guys\s+|all\s+)?(?:open|opened|closed|working|busy|available|free|around|in|running|operating|taking)\b",
+    r"(?:do|does|will|would)\s+(?:you|u|ya|yall|the\s+(?:office|store|shop|clinic))\s+(?:guys\s+)?"
+    r"(?:have|work|open|close|take|do)\b",
+    r"(?:what|which)\s+(?:time|times|days|hours)\s+(?:do|does|are|is|will)\s+(?:you|u|ya|it|the)\b",
+    r"(?:is|are|will)\s+(?:there\s+)?(?:\w+\s+){0,4}(?:available|open|free|taken|booked)\s*\?",
+    r"any\s+(?:openings|availability|slots|spots|appointments|times)\b",
+)
+# An outbound about a visit or an appointment proposes no time for contacting them...
+_ABOUT_A_VISIT = re.compile(
+    r"\b(?:appointment|appointments|appt|book|booking|booked|reservation|reserve|visit|"
+    r"consultation|session|opening|openings|slot|slots|spot|come\s+in|see\s+you|pick\s*up|"
+    r"delivery|deliver|arrive|arrival|open|close|closed|closing)\b")
+# ...unless it also offers to contact them.
+_OFFERS_CONTACT = re.compile(
+    r"\b(?:call|ring|text|reach\s+out|ping|talk|chat|speak|message|contact|check\s+in|"
+    r"touch\s+base|follow\s+up|get\s+back)\b")
+# "no worries", "no problem", "np": agreement, not a "no".
+_NO_WORRIES = re.compile(r"\bno\s+(?:worries|worry|problem|problems|prob|probs|probz)\b|\bnp\b")
 _WORDS = re.compile(r"[a-z]+")
 _DIGIT = re.compile(r"\d")
 _GRATITUDE_OR_PAST = re.compile(
@@ -257,14 +437,14 @@ _GRATITUDE_OR_PAST = re.compile(
 
 def classify_rules(inp: ClassifyInput) -> Classification:
     """The contract's intent for `inp.text`, reading `inp.history` where the rules say so."""
-    keyword = _keyword(inp.text)
-    if keyword in _OPT_OUT_WORDS:
-        return Classification(Intent.OPT_OUT)
+    keyword = keyword_form(inp.text)
+    if keyword in _OPT_OUT_WORDS or asks_to_stop(inp.text):
+        return Classification(Intent.OPT_OUT)  # before all else, a decline included
     if keyword in _OPT_IN_WORDS:
         return Classification(Intent.OPT_IN)
 
     text = normalize_text(inp.text)
-    if _NOT_INTERESTED.search(text) or _NOT_INTERESTED_WHOLE.search(text):
+    if _declines(_plain(inp.text)):
         return Classification(Intent.NOT_INTERESTED)
 
     last_out = _last_outbound(inp.history)
@@ -273,21 +453,30 @@ def classify_rules(inp: ClassifyInput) -> Classification:
         return Classification(Intent.BOOKED)
 
     out = normalize_text(last_out) if last_out is not None else ""
-    proposed = _PROPOSES.search(out) and find_requested_time(out, inp.now, inp.tz)
+    proposed = _proposed_time(out, inp)
     # Answering "What time works?" (or a proposed time), a lone "3" is an hour.
-    answering_when = bool(_ASKS_WHEN.search(out)) or bool(proposed)
+    answering_when = bool(_ASKS_WHEN.search(out)) or proposed is not None
     found = find_requested_time(text, inp.now, inp.tz, bare_hours=answering_when)
-    if found is not None and not found.past and (answering_when or _is_contact_request(text)):
+    # "is 3pm available?", "are you open saturday?": a question about the business's hours,
+    # not a request (unless it also asks to talk: "are you free to talk tomorrow?").
+    if found is not None and _ASKS_ABOUT_THE_BUSINESS.search(text) \
+            and not _OFFERS_CONTACT.search(text):
+        return Classification(Intent.OTHER)
+    if found is not None and found.usable and _is_request(found, text, answering_when):
         return _specific(found)
 
     # Agreeing to a time the last outbound proposed: that time, as if the contact said it.
-    if found is None and proposed and _is_agreement(text):
-        return _specific(proposed) if not proposed.past else Classification(Intent.BUSY)
+    if found is None and proposed is not None and _is_agreement(text):
+        return _specific(proposed) if proposed.usable else Classification(Intent.BUSY)
 
     if _BUSY.search(text):
         return Classification(Intent.BUSY)
-    # A time already gone is not a request; asking for contact then still means "not now".
-    if found is not None and found.past and _asks_for_contact(text):
+    # "surgery till 3": the time only says how long they are busy.
+    if found is not None and found.is_state:
+        return Classification(Intent.BUSY)
+    # A time gone, or more than 365 days ahead, is not a request; asking for contact then
+    # still means "not now".
+    if found is not None and not found.usable and _asks_for_contact(text):
         return Classification(Intent.BUSY)
     return Classification(Intent.OTHER)
 
@@ -325,11 +514,33 @@ def _has_booking_link(outbound: str, booking_link: str) -> bool:
                for url in _URL.findall(outbound))
 
 
+def _proposed_time(out: str, inp: ClassifyInput) -> Resolution | None:
+    """The time the last outbound message proposed for contacting the contact ("Can I call
+    you tomorrow at 3pm?", "How about 4?"), not a time about an appointment or the business
+    ("Your appointment is tomorrow at 3, can you confirm?")."""
+    if not out or not _PROPOSES.search(out):
+        return None
+    if _ABOUT_A_VISIT.search(out) and not _OFFERS_CONTACT.search(out):
+        return None
+    return find_requested_time(out, inp.now, inp.tz)
+
+
 def _is_agreement(text: str) -> bool:
     if _DIGIT.search(text):
         return False  # "4 works" proposes another time
+    text = _NO_WORRIES.sub(" ok ", text)
     words = _WORDS.findall(text)
     return 0 < len(words) <= 10 and set(words) <= _AGREE_WORDS and not _AGREE_CORE.isdisjoint(words)
+
+
+def _is_request(found: Resolution, text: str, answering_when: bool) -> bool:
+    """A usable time is a request when it is not only a state ("I'm busy tomorrow"), and
+    answers a question about when or is not about booking or the business. A time that only
+    says how long they are busy ("in a meeting till 11") is a request only as the answer to
+    "when?" (they said when they are free)."""
+    if found.is_state:
+        return answering_when and found.is_until
+    return answering_when or _is_contact_request(text)
 
 
 def _is_contact_request(text: str) -> bool:

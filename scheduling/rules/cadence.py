@@ -73,3 +73,37 @@ def parse_cadence(text: str, *, allow_empty: bool = False) -> list[Delay]:
 
 def format_cadence(delays: list[Delay]) -> str:
     return ", ".join(str(d) for d in delays)
+
+
+# The contract's thresholds: more than this many follow-ups within the span, counted from
+# step 1, reads as spam. The admin warns and the owner may accept; it is never a refusal.
+SPAM_LIMITS = ((timedelta(hours=1), 3, "an hour"), (timedelta(hours=24), 5, "a day"))
+
+
+def step_offsets(kind: str, delays: list[Delay]) -> list[timedelta]:
+    """Each step's time after step 1, day delays counted as 24 hours.
+
+    specific_time: step 1 is the requested time and every delay is a follow-up after it.
+    The other scenarios: step 1 is delay 1 after the trigger, so delay 1 is no gap.
+    """
+    if kind != "specific_time" and not delays:
+        return []
+    gaps = delays if kind == "specific_time" else delays[1:]
+    offsets = [timedelta(0)]
+    for delay in gaps:
+        offsets.append(offsets[-1] + delay.approximate)
+    return offsets
+
+
+def spam_warning(kind: str, delays: list[Delay]) -> str | None:
+    """Why this cadence reads as spam, or None."""
+    offsets = step_offsets(kind, delays)
+    for span, limit, name in SPAM_LIMITS:
+        count = sum(1 for offset in offsets if offset <= span)
+        if count > limit:
+            return (
+                f"This cadence sends {count} follow-ups within {name} of the first one. More than "
+                f"{SPAM_LIMITS[0][1]} within an hour, or more than {SPAM_LIMITS[1][1]} within a day, "
+                "reads as spam: contacts reply STOP and carriers filter the number."
+            )
+    return None

@@ -24,13 +24,13 @@ def choose_channel(
     has_phone: bool,
     last_inbound_at: datetime | None,
     at: datetime,
-    opted_out: frozenset[str] | set[str] = frozenset(),
 ) -> ChannelChoice:
     """The contract's channel rules, evaluated for a follow-up going out at `at`.
 
     Live chat moves to SMS when switching is on and a phone is known. Facebook, Instagram
     and WhatsApp may only be used within 24 hours of the contact's last inbound message;
-    past that they move to SMS, or the follow-up is skipped when they can't.
+    past that they move to SMS, or the follow-up is skipped when they can't. (An opt-out
+    covers every channel: the send checks skip it before any channel is chosen.)
     """
     can_switch = channel_switching and has_phone
     channel = conversation_channel
@@ -42,6 +42,4 @@ def choose_channel(
             if not can_switch:
                 return ChannelChoice(None, "outside_messaging_window")
             channel = Channel.SMS
-    if channel in opted_out:
-        return ChannelChoice(None, "opted_out")
     return ChannelChoice(str(channel))

@@ -1,318 +1,509 @@
 """Resolving the time a contact asks to be contacted at ("call me tomorrow at 3pm").
 
 Pure functions: text, the current instant and the contact's time zone in; an aware
-datetime out. The rules are the contract's "Resolving a requested time"
-(the behaviour contract, follow-up-rules.md). Every local wall-clock time becomes an instant through
-`at_local`, so DST gaps move forward and overlaps take the first occurrence.
+datetime out. No clock, no Django: `now` is passed in. The rules are the contract's
+"Resolving a requested time" (follow-up-rules.md, version 2); the words and patterns are in
+`time_phrases`. Every local wall-clock time becomes an instant through `at_local`, so DST
+gaps move forward and overlaps take the first occurrence.
+
+Reading a message:
+1. normalise it and fix typos a reader fixes at once ("tomorow");
+2. one scanner per kind of expression (durations, dates, weeks and weekdays, clock times,
+   parts of the day) records each *mention* with its position and hides its text from the
+   scanners after it;
+3. each mention gets a role: a request ("call me at 11"), neutral ("at 11"), or a state
+   ("in a meeting till 10", "busy tomorrow"). States give way to the others: of
+   "in a meeting till 10, call me at 11" only 11:00 is kept;
+4. the kept mentions combine into one instant: a duration wins; else a date (09:00 unless
+   a clock or a part of the day says otherwise); else a clock, today if still ahead, else
+   tomorrow.
 
 A time needs a cue (at/after/by/@, am/pm, a colon, a day word, "in N unit", a part of the
 day...), so "I have 3 kids", "$80" or "room 5" never become times.
 """
 
+import bisect
 import calendar
+import importlib.resources
 import re
+import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from scheduling.rules import time_phrases as P
 from scheduling.rules.localtime import UTC, add_local_days, at_local
 
-__all__ = ["Resolution", "normalize_text", "find_requested_time", "resolve_requested_time"]
+__all__ = ["Resolution", "normalize_text", "find_requested_time", "resolve_requested_time",
+           "month_first", "REQUEST", "NEUTRAL", "UNTIL", "STATE"]
+
+# Roles of a time in a message, best first.
+REQUEST = "request"  # said with a request for contact: "call me at 11", "3 works"
+NEUTRAL = "neutral"  # nothing either way: "at 11", "tomorrow morning"
+UNTIL = "until"  # how long they are busy: "in a meeting till 11"
+STATE = "state"  # what they are doing then: "I'm busy tomorrow"
+_RANK = {REQUEST: 0, NEUTRAL: 1, UNTIL: 2, STATE: 3}
 
 
 @dataclass(frozen=True)
 class Resolution:
-    """A time expression found in a message: `when` in the contact's zone; `past` when it
-    is not after `now` (such a time is not a request)."""
+    """A time expression found in a message, resolved.
 
-    when: datetime
+    `when` is in the contact's zone (None only for a date beyond the calendar's range,
+    "12/31/9999", which is then `too_far` or `past`). `past`: not after `now`. `too_far`:
+    more than 365 days ahead. `role`: REQUEST, NEUTRAL, UNTIL or STATE (see above).
+    """
+
+    when: datetime | None
     past: bool
+    too_far: bool = False
+    role: str = NEUTRAL
+
+    @property
+    def usable(self) -> bool:
+        """In the future and at most 365 days ahead: a time follow-ups can be planned for."""
+        return self.when is not None and not self.past and not self.too_far
+
+    @property
+    def is_state(self) -> bool:
+        """The time only says how long they are busy, or what they are doing then."""
+        return self.role in (UNTIL, STATE)
+
+    @property
+    def is_until(self) -> bool:
+        """The time only says until when they are busy: when they will be free."""
+        return self.role == UNTIL
 
 
 # --- Normalising -------------------------------------------------------------------
-
-_APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc\u0060\u00b4']")
-_DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-"})
-# Emojis that carry a word; every other non-ASCII character becomes a space.
-_EMOJI_WORDS = {"\U0001f44d": " ok ", "\U0001f44c": " ok ", "\u2705": " done ", "\u2714": " done ",
-                "\u2611": " done "}
-_EMOJI = re.compile("|".join(map(re.escape, _EMOJI_WORDS)))
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-_SPACES = re.compile(r"\s+")
 
 
 def normalize_text(text: str) -> str:
     """Lower case, apostrophes dropped ("i'm" -> "im", "o'clock" -> "oclock"), emojis
     turned into spaces or words, whitespace collapsed. Idempotent."""
-    s = _APOSTROPHES.sub("", text.lower()).translate(_DASHES)
-    s = _EMOJI.sub(lambda m: _EMOJI_WORDS[m.group()], s)
-    s = _NON_ASCII.sub(" ", s)
-    return _SPACES.sub(" ", s).strip()
+    s = P.APOSTROPHES.sub("", text.lower()).translate(P.DASHES)
+    s = P.EMOJI.sub(lambda m: P.EMOJI_WORDS[m.group()], s)
+    s = P.NON_ASCII.sub(" ", s)
+    return P.SPACES.sub(" ", s).strip()
 
 
-# --- Vocabulary --------------------------------------------------------------------
-
-_UNITS_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9,
-}
-_NUMBER_WORDS = {
-    **_UNITS_WORDS, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
-    "ninety": 90,
-}
-_NUMWORD = (r"(?:(?:twenty|thirty|forty|fourty|fifty)(?:[\s-]?(?:one|two|three|four|five|six|"
-            r"seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-            r"twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|sixty|ninety)")
-_HOURWORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-
-_TOMORROW = (r"(?:tomorrow|tomorow|tommorow|tommorrow|tomorrrow|tommorw|tomorrw|tomoro|tmrw|"
-             r"tmrow|tmrrw|tmr|tmw|tmro|tmoro|2moro|2morrow|2mrw|2mrow|tomoz|tomo)")
-_TODAY = r"(?:today|tday|tdy|2day)"
-
-_WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "tuseday": 1, "teusday": 1,
-    "wednesday": 2, "weds": 2, "wed": 2, "wensday": 2, "wednsday": 2, "wedsday": 2,
-    "wendsday": 2, "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "thrusday": 3,
-    "thurday": 3, "thursady": 3, "friday": 4, "fri": 4, "firday": 4, "saturday": 5,
-    "sat": 5, "saterday": 5, "sunday": 6, "sun": 6, "sundy": 6,
-}
-# Short forms that are also ordinary words need a cue ("on sat", "sun at 3").
-_AMBIGUOUS_WEEKDAYS = {"wed", "sat", "sun", "mon"}
-_WEEKDAY = "(?:" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + ")"
-
-_MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "febuary": 2, "feb": 2, "march": 3, "mar": 3,
-    "april": 4, "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8,
-    "aug": 8, "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
-    "nov": 11, "december": 12, "dec": 12,
-}
-_MONTH = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
-
-# Words after a number that show it counts something rather than naming an hour.
-_NOT_AN_HOUR = (
-    r"(?!\s*(?:people|ppl|persons?|kids?|children|child|guests?|adults?|of\b|dollars?|bucks|"
-    r"usd|cents?|percent|pct|%|x\b|times?\b|items?|pieces?|pcs|units?|box(?:es)?|teeth|tooth|"
-    r"years?|yrs?|yo\b|months?|weeks?|wks?|days?|hours?|hrs?|hr\b|h\b|minutes?|mins?|m\b|"
-    r"seconds?|secs?|miles?|mi\b|km|lbs?|pounds?|kgs?|points?|pts|stars?|floors?|rooms?|"
-    r"bedrooms?|beds?|baths?|bathrooms?|k\b|grand|st\b|nd\b|rd\b|th\b|more|less|different|"
-    r"other|others|locations?|places?|stores?|calls|messages|texts|emails|patients|clients|"
-    r"customers|jobs|meetings|appointments|sessions|visits|steps|feet|ft\b|inches|"
-    r"in\b(?!\s+the\s+(?:morning|afternoon|evening|arvo))|cm\b|mm\b|sq|square|members|"
-    r"employees|staff|cars|dogs|cats|pets|ones|left|total|each|per\b|a\s+(?:day|week|month|"
-    r"year|piece|pop)|/|[-.]?\d))"
-)
-# After a weak cue ("around 3", "at three") the number must be followed by something
-# that fits a time: the end, punctuation, am/pm, a day word, "works"...
-_LOOKS_LIKE_TIME_AFTER = (
-    r"(?=\s*(?:$|[.,!?;:)\-]|ish|oclock|o\s*clock|or\b|and\b|to\b|then\b|today|tonight|"
-    + _TOMORROW + r"|this\b|on\b|next\b|please|pls|plz|thanks|thx|works|work\b|is\b|would|"
-    r"should|if\b|my\b|your\b|[ecmp][sd]?t\b|gmt|bst|utc|in\s+the\s+(?:morning|afternoon|"
-    r"evening)|\w+day\b|morning|afternoon|evening|night|so\b|ok\b|okay\b|instead|at\s+the\s+"
-    r"latest|latest|sharp|[ap]\.?m\b))"
-)
-
-# --- Phrases that look like times but are not requests -----------------------------
-
-_IGNORED = re.compile(r"\b(?:" + "|".join((  # `\b` written once: the engine skips by first letter
-    r"good\s*(?:morning|mornin|afternoon|evening|night|nite|day)\b",
-    r"(?:have|enjoy|had|hope\s+you\s+(?:have|had))\s+(?:a|an|the|your)?\s*"
-    r"(?:good|nice|great|lovely|wonderful|fantastic|relaxing|safe|blessed|awesome)?\s*"
-    r"(?:day|weekend|week|evening|night|morning|afternoon|one)\b",
-    r"(?:good|nice|great|happy|lovely)\s+(?:weekend|week|evening|night|morning|afternoon)\b",
-    r"every\s+(?:other\s+)?\w+",
-    r"24\s*/\s*7\b", r"\d{1,2}\s*-\s*\d{1,2}\s+(?:job|shift)\b",
-    r"night\s+shifts?\b", r"nights\b",
-    r"not\s+(?:" + _TODAY + "|" + _TOMORROW + r"|tonight|now|right\s+now|this\s+week"
-    r"|this\s+(?:morning|afternoon|evening))\b",
-    r"cant\s+(?:do\s+)?(?:" + _TODAY + "|" + _TOMORROW + r"|tonight)\b",
-    # Unresolvable spans: "later today", "sometime this week", "this month".
-    r"(?:later|sometime|some\s+time|anytime|any\s+time)\s+(?:" + _TODAY + r"|this\s+week"
-    r"|this\s+month|in\s+the\s+(?:day|week|month))\b",
-    r"(?<!of\s)(?:this|the)\s+week\b(?!\s*end|\s+after)", r"(?<!of\s)this\s+month\b",
-    # A state, not a request: "busy today", "in meetings this morning", "at lunch".
-    r"(?:busy|meetings?|working|work|tied\s+up|swamped|slammed|occupied|unavailable|"
-    r"not\s+available|not\s+free|booked(?:\s+up)?|packed|away|traveling|travelling|"
-    r"driving|class|hectic|crazy|out)\s+(?:all\s+|for\s+|for\s+the\s+rest\s+of\s+|the\s+"
-    r"rest\s+of\s+)?(?:" + _TODAY + r"|this\s+morning|this\s+afternoon|this\s+evening|"
-    r"tonight|the\s+day|day|this\s+week|right\s+now|now|rn|atm|at\s+the\s+moment)\b",
-    r"(?:im|i\s+am|currently|still|just|out|went|gone|going|heading)\s+(?:at|to|for|on)\s+"
-    r"(?:my\s+|a\s+)?lunch(?:\s+break)?\b",
-    r"(?:having|eating|grabbing|getting|on)\s+(?:my\s+|a\s+|some\s+)?lunch(?:\s+break)?\b",
-    r"lunch\s+break\b", r"at\s+lunch\s+(?:now|rn|right\s+now|atm)\b",
-)) + ")")
-
-# --- Relative offsets --------------------------------------------------------------
-
-_QTY = (r"(?P<qty>\d+(?:\.\d+)?|" + _NUMWORD + r"|a\s+couple(?:\s+of)?|couple(?:\s+of)?|"
-        r"a\s+few|few|a\s+half|half\s+an?|half|an?)")
-_HALF = r"(?P<half>\s+and\s+a\s+half)?"
-_UNIT = (r"(?P<unit>minutes?|mins?|mns?|hours?|hrs?|hr|days?|weeks?|wks?|wk|months?|"
-         r"fortnights?|(?<=\d)\s?[mhdw])\b")
-_RANGE_TAIL = r"(?:\s*(?:-|to|or)\s*(?:\d+|" + _NUMWORD + r"))?"
-_HALF_AFTER = r"(?P<half2>\s+and\s+a\s+half)?"
-_OFFSETS = (
-    re.compile(
-        r"\b(?:in|within|after|give\s+me|gimme|give\s+it|wait|another)\s+"
-        r"(?:(?:like|about|around|maybe|roughly|approx|approximately|just|another|an?\s+other|"
-        r"the\s+next|a\s+good|abt|bout|say|only)\s+)*"
-        + _QTY + _HALF + _RANGE_TAIL + r"\s*" + _UNIT + _HALF_AFTER
-    ),
-    re.compile(r"\b" + _QTY + _HALF + r"\s*" + _UNIT + _HALF_AFTER + r"\s+from\s+now\b"),
-)
-# "call me in 10": a contact verb, "in" and a count of minutes with no unit.
-_BARE_MINUTES = re.compile(
-    r"\b(?:call|text|txt|ring|ping|message|msg|back|me|you|u|us|talk|chat|free|done|there|"
-    r"available|out|finished)\s+in\s+(?:like\s+|about\s+|around\s+|maybe\s+)?"
-    r"(?P<qty>\d{1,2}|five|ten|fifteen|twenty|thirty|forty[\s-]?five)"
-    r"(?=\s*(?:$|[.,!?;)]|please|pls|thanks|thx|ok\b|or\s+so|ish|and\b|if\b|then\b|or\b))"
-)
-
-# --- Dates -------------------------------------------------------------------------
-
-_DAY_AFTER_TOMORROW = re.compile(r"\b(?:the\s+)?day\s+after\s+" + _TOMORROW + r"\b|\bovermorrow\b")
-_TOMORROW_RE = re.compile(r"\b" + _TOMORROW + r"\b")
-_TODAY_RE = re.compile(r"\b" + _TODAY + r"\b")
-_YESTERDAY = re.compile(r"\b(?:yesterday|yday|ystrdy|earlier\s+today|last\s+(?:night|week|month|"
-                        r"year|weekend|time|" + _WEEKDAY + r"))\b")
-_WEEKDAY_RE = re.compile(
-    r"\b(?:(?P<mod>next|this|this\s+coming|coming|on|by|until|till|til|before|after|or|and|"
-    r"from|say|maybe)\s+)?(?P<day>" + _WEEKDAY + r")(?:s\b|\b)\.?"
-)
-_WEEKDAY_CONTEXT = re.compile(r"\s*(?:at\b|@|\d|morning|afternoon|evening|night|am\b|pm\b|"
-                              r"works|is\b|[?!.,;]|$)")
-_NEXT_WEEK = re.compile(r"\b(?:next|nxt)\s+(?:week|wk)\b|\bweek\s+after\s+next\b")
-_END_OF_WEEK = re.compile(r"\bend\s+of\s+(?:the\s+|this\s+|next\s+)?(?:week|wk)\b|\beow\b")
-_WEEKEND = re.compile(r"\b(?P<mod>next|this|the|coming|this\s+coming)?\s*weekend\b")
-_NEXT_MONTH = re.compile(
-    r"\b(?:(?:the\s+)?(?:beginning|start|early|first|1st)\s+(?:of\s+)?)?(?:next|nxt)\s+month\b")
-_END_OF_MONTH = re.compile(
-    r"\bend\s+of\s+(?:the\s+|this\s+|(?P<next>next)\s+)?month\b|\bmonth\s*-?\s*end\b|\beom\b")
-_NEXT_YEAR = re.compile(r"\bnext\s+year\b")
-_MONTH_DAY = re.compile(
-    r"\b(?P<mon>" + _MONTH + r")\.?\s+(?:the\s+)?(?P<day>\d{1,2})(?P<ord>st|nd|rd|th)?(?!\d)"
-    r"(?!\s*(?:[ap]\.?m\b|:\d))(?:\s*,?\s*(?P<year>\d{4})\b)?"
-)
-_DAY_MONTH = re.compile(
-    r"\b(?P<day>\d{1,2})(?P<ord>st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>" + _MONTH + r")\b\.?"
-    r"(?:\s*,?\s*(?P<year>\d{4})\b)?"
-)
-_SLASH_DATE = re.compile(
-    r"(?<![\d/.$])(?P<mon>\d{1,2})/(?P<day>\d{1,2})(?:/(?P<year>\d{4}|\d{2}))?(?![\d/])"
-    r"(?!\s*(?:an?\s+)?(?:hours?|hrs?|way|price|off)\b)"
-)
-_ISO_DATE = re.compile(r"\b(?P<year>\d{4})-(?P<mon>\d{2})-(?P<day>\d{2})\b")
-_DAY_OF_MONTH = re.compile(
-    r"\b(?:(?:on|by|until|till|before|after)\s+(?:the\s+)?|the\s+)(?P<day>\d{1,2})"
-    r"(?:st|nd|rd|th)\b(?P<next>\s+of\s+(?:the\s+)?(?:next|nxt)\s+month)?"
-    r"(?!\s+(?:of\s+)?(?:the\s+)?month\b)"
-    r"(?!\s+(?:time|times|floor|one|ones|place|visit|try|attempt|person|grade|street|st|"
-    r"ave|avenue|row|round|item|option|week|day|year|birthday|anniversary)\b)"
-)
-_FIRST_OF_MONTH = re.compile(r"\b(?:the\s+)?(?:1st|first)\s+of\s+(?:the\s+)?month\b")
-# "same time tomorrow": the current local time of day on another day.
-_SAME_TIME = re.compile(r"\b(?:same|this|around\s+this|about\s+this|at\s+this|at\s+the\s+same|"
-                        r"around\s+the\s+same)\s+time\s+(?:(?P<tomorrow>" + _TOMORROW
-                        + r")|next\s+week)\b")
-
-# --- Times of day ------------------------------------------------------------------
-
-_NUM_START = r"(?<![\w$\u00a3\u20ac:/.#-])"
-_RANGE_MERIDIEM = re.compile(
-    _NUM_START + r"(?P<h>\d{1,2})(?::(?P<m>[0-5]\d))?\s*(?:-|to|or|and|til|till|until)\s*"
-    r"(?P<h2>\d{1,2})(?::[0-5]\d)?\s*(?P<mer>[ap])\.?\s?m?\b\.?"
-)
-_MERIDIEM = re.compile(
-    _NUM_START + r"(?P<h>\d{1,2})(?:[:.](?P<m>[0-5]\d))?(?:\s*(?P<mer>[ap])\.?\s?m\b\.?"
-    r"|(?P<mer1>p)\b)"
-)
-_COLON = re.compile(_NUM_START + r"(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d:])")
-_OCLOCK = re.compile(r"\b(?P<h>\d{1,2}|" + _HOURWORD + r")\s*(?:oclock|o\s+clock)\b"
-                     r"|" + _NUM_START + r"(?P<h2>\d{1,2})\s*-?\s*ish\b")
-# "half past 4", "quarter to 5", and the British "half 4" (4:30).
-_HALF_PAST = re.compile(r"\b(?P<frac>half|quarter)\s+(?:(?P<rel>past|after|to|til|till|before)\s+"
-                        r"|(?<=half\s))(?P<h>\d{1,2}|" + _HOURWORD + r")\b" + _NOT_AN_HOUR)
-_STRONG_CUE = (r"(?:(?<![\w])@\s*|\b(?:at|after|by|before|till|til|until|between|from|"
-               r"sometime\s+after|any\s*time\s+after)\s+)")
-_WEAK_CUE = r"\b(?:around|round|about|abt|bout|approx|approximately|how\s+about|what\s+about|hbu)\s+"
-_FILLER = r"(?:(?:like|maybe|around|about|say|roughly|approx|approximately|just|exactly|after)\s+)*"
-_CUED_HOUR = re.compile(
-    _STRONG_CUE + _FILLER + r"(?P<h>\d{1,2})(?:\.(?P<m>[0-5]\d))?(?!\d)" + _NOT_AN_HOUR
-)
-_WEAKLY_CUED_HOUR = re.compile(
-    _WEAK_CUE + _FILLER + r"(?P<h>\d{1,2})(?:\.(?P<m>[0-5]\d))?(?!\d)" + _LOOKS_LIKE_TIME_AFTER
-)
-_WORD_HOUR = re.compile(
-    r"(?:" + _STRONG_CUE + "|" + _WEAK_CUE + ")" + _FILLER + r"(?P<h>" + _HOURWORD + r")"
-    r"(?:\s+(?P<m>thirty|fifteen|forty[\s-]?five))?" + _LOOKS_LIKE_TIME_AFTER
-)
-# An hour with no other cue next to a day word: "8 tonight", "monday 10", "tmrw 3"
-# (not "3 tomorrow": "I have 3 tomorrow" counts things).
-_HOUR_BEFORE_DAY = re.compile(
-    _NUM_START + r"(?P<h>\d{1,2})(?::(?P<m>[0-5]\d))?(?=\s+(?:tonight|tonite|this\s+(?:morning|"
-    r"afternoon|evening)|in\s+the\s+(?:morning|afternoon|evening)|at\s+night)\b)"
-)
-_HOUR_AFTER_DAY = re.compile(
-    r"\b(?:" + _TOMORROW + "|" + _TODAY + "|tonight|tonite|" + _WEEKDAY + r")\s+(?P<h>\d{1,2})"
-    r"(?::(?P<m>[0-5]\d))?(?!\d)" + _NOT_AN_HOUR
-)
-# A greeting, not a time: "Morning!", "evening".
-_GREETING = re.compile(r"^(?:good\s*)?(?:morning|mornin|evening|afternoon)\s*(?:[!.,]|$)")
-# Only when the last outbound asked "when?": "3", "4 works", "maybe 10".
-_BARE_HOUR = re.compile(_NUM_START + r"(?P<h>\d{1,2}|" + _HOURWORD + r")(?![\d:/%])"
-                        + _NOT_AN_HOUR)
-
-# Parts of the day: (pattern, clock, am/pm hint for a bare hour said with it).
-_PARTS = [
-    (r"end\s+of\s+(?:the\s+)?(?:business\s+|work\s+)?day|end\s+of\s+business|close\s+of\s+"
-     r"business|eod|cob|eob|after\s+work", time(17), None),
-    (r"first\s+thing(?:\s+in\s+the\s+morning)?|mornings?|mornin|morn|(?:in\s+)?the\s+am",
-     time(9), "am"),
-    (r"lunch\s*time|lunch|noon|midday|mid-day", time(12), None),
-    (r"afternoons?|arvo|(?:in\s+)?the\s+pm", time(14), "pm"),
-    (r"evenings?", time(18), "pm"),
-    (r"tonight|tonite|2nite|2night|tonigt|(?:at\s+)?night|nite", time(19), "pm"),
-    (r"midnight", time(0), None),
-]
-_PART_RE = re.compile("|".join(rf"\b(?P<p{i}>{p})\b" for i, (p, _, _) in enumerate(_PARTS)))
-_DAY_AMPM = re.compile(r"\b(?:" + _TOMORROW + "|" + _TODAY + "|" + _WEEKDAY + r")\s+(?P<ap>am|pm)\b")
+_LONG_WORD = re.compile(r"[a-z]{5,}")
+_KNOWN = frozenset(P.TYPO_TARGETS) | P.NOT_TYPOS | frozenset(P.WEEKDAYS) | P.MONTH_WORDS
 
 
-_DIGIT = re.compile(r"\d")
-_WORD = re.compile(r"[a-z]+")
-_PAST_WORDS = frozenset({"yesterday", "yday", "ystrdy", "earlier", "last"})
-_MONTH_WORDS = frozenset(_MONTHS)
+def fix_typos(text: str) -> str:
+    """Misspelt day, month and time words replaced by the word meant ("wednsday")."""
+    return _LONG_WORD.sub(lambda m: _meant(m.group()), text)
 
-# Cheap first look: a message with none of these cannot name a time, so skip the scan.
-_MAY_NAME_A_TIME = re.compile(
-    r"\d|" + _TOMORROW + "|" + _TODAY + "|" + _WEEKDAY + "|" + _MONTH + "|" + _NUMWORD
-    + r"|week|wk|month|year|morn|noon|midday|mid-day|lunch|after|even|tonight|tonite|2nite|night|"
-    r"nite|arvo|eod|cob|eob|end\s+of|first\s+thing|hour|min|couple|few|half|"
-    r"quarter|clock|the\s+[ap]m|yday|overmorrow|day|fortnight"
-)
+
+@lru_cache(maxsize=8192)
+def _meant(word: str) -> str:
+    if word in _KNOWN:
+        return word
+    best, best_distance, tie = word, 3, False
+    for target in P.TYPO_TARGETS:
+        limit = 2 if len(target) >= 8 else 1
+        if target[0] != word[0] or abs(len(target) - len(word)) > limit:
+            continue
+        distance = _edit_distance(word, target, limit)
+        if distance <= limit:
+            if distance < best_distance:
+                best, best_distance, tie = target, distance, False
+            elif distance == best_distance:
+                tie = True
+    return word if tie else best
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of neighbours is one edit), or limit + 1
+    as soon as it must exceed `limit`."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], previous2[j - 2] + 1)
+        if min(row) > limit:
+            return limit + 1
+        previous2, previous = previous, row
+    return previous[-1]
+
+
+# --- Which countries write the month first -------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _us_zones() -> frozenset:
+    """Every zone name the tz database files under the United States, aliases included
+    ("US/Eastern", "America/Indianapolis"), read from zone.tab and the link lines of
+    tzdata.zi (the `tzdata` package, else the system's zoneinfo directory)."""
+    zone_tab = links_text = None
+    try:
+        files = importlib.resources.files("tzdata.zoneinfo")
+        zone_tab = files.joinpath("zone.tab").read_text(encoding="utf-8")
+        links_text = files.joinpath("tzdata.zi").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        for root in zoneinfo.TZPATH:
+            try:
+                zone_tab = (Path(root) / "zone.tab").read_text(encoding="utf-8")
+            except OSError:
+                continue
+            try:
+                links_text = (Path(root) / "tzdata.zi").read_text(encoding="utf-8")
+            except OSError:
+                links_text = ""
+            break
+    if zone_tab is None:
+        canonical = set(P.US_ZONES_FALLBACK)
+    else:
+        canonical = {fields[2] for line in zone_tab.splitlines()
+                     if not line.startswith("#") and len(fields := line.split("\t")) >= 3
+                     and fields[0] == "US"}
+    zones = set(canonical) | P.US_LEGACY_ZONES
+    links = {}
+    for line in (links_text or "").splitlines():
+        if line.startswith("L "):
+            _, target, name = line.split()[:3]
+            links[name] = target
+    for name in links:
+        target, seen = name, set()
+        while target in links and target not in seen:
+            seen.add(target)
+            target = links[target]
+        if target in canonical:
+            zones.add(name)
+    return frozenset(zones)
+
+
+def month_first(tz: ZoneInfo) -> bool:
+    """Numeric dates are month/day for a contact in a United States zone, else day/month."""
+    return getattr(tz, "key", None) in _us_zones()
+
+
+# --- Scanning: one reader per kind of expression -----------------------------------
 
 
 @dataclass
-class _Found:
-    """What the scan found, positions kept so the first of several wins."""
-
-    exact: timedelta | None = None  # "in 2 hours"
-    day_shift: int | None = None  # "in 3 days": days later, same local time of day
-    month_shift: int | None = None  # "in a month"
-    dates: list = None  # [(position, date, is_past_marker)]
-    clock: time | None = None  # explicit clock ("3pm", "at 3")
-    clock_pos: int = 10**6
-    bare_hour: tuple | None = None  # (h, m) still to apply the bare-hour rule
-    part: tuple | None = None  # (clock, hint, name)
+class _Mention:
+    pos: int
+    kind: str  # "exact", "days", "months", "date", "clock", "bare", "part"
+    value: object
+    past: bool = False  # a date that says it is gone ("yesterday")
+    hint: str | None = None  # a part of the day: "am"/"pm" for a bare hour said with it
+    until: bool = False  # said after "till"/"until"
+    role: str = NEUTRAL
 
 
-# A date without a year that passed less than this long ago was meant as that date.
-_RECENTLY_PASSED = timedelta(days=60)
+class _Scan:
+    """The text as the readers go through it: `s` loses each expression once read."""
+
+    def __init__(self, text: str, today: date, us: bool, bare_hours: bool):
+        self.text = text  # normalised and typo-fixed; positions refer to it
+        self.s = text
+        self.today = today
+        self.us = us
+        self.bare_hours = bare_hours
+        self.mentions: list[_Mention] = []
+        self.spans: list[tuple[int, int]] = []
+        self.next_week: date | None = None
+        self.digits = P.DIGIT.search(text) is not None
+        self.words = frozenset(P.WORD.findall(text))
+
+    def hide(self, m: re.Match, group: int | str = 0) -> None:
+        a, b = m.span(group)
+        self.s = self.s[:a] + " " * (b - a) + self.s[b:]
+
+    def add(self, m: re.Match, kind: str, value, group: int | str = 0, **extra) -> None:
+        """Record a mention (unless `value` is None: an impossible date) and hide it."""
+        if value is not None:
+            self.mentions.append(_Mention(m.start(group), kind, value, **extra))
+            self.spans.append(m.span(group))
+        self.hide(m, group)
+
+    def has_numbers(self) -> bool:
+        return self.digits or not self.words.isdisjoint(P.NUMBER_WORDS)
 
 
-def _qty(text: str, half: str | None = None) -> float | None:
-    t = _SPACES.sub(" ", text.strip())
+def _skip_ignored(sc: _Scan) -> None:
+    """Greetings, habits, negations and states that look like times ("good morning",
+    "every monday", "not today", "busy today") are never read as times."""
+    sc.s = P.IGNORED.sub(lambda m: " " * len(m.group()), sc.s)
+    if not sc.bare_hours:
+        sc.s = P.GREETING.sub(lambda m: " " * len(m.group()), sc.s)
+
+
+def _scan_durations(sc: _Scan) -> None:
+    """"in 2 hours" (exact), "in 3 days" / "in 2 weeks" (same local time), "in a month",
+    "in a year", "half an hour" (the whole message), "call me in 10" (minutes), "same time
+    tomorrow"."""
+    m = next(filter(None, (regex.search(sc.s) for regex in P.DURATIONS)), None)
+    qty = m and _quantity(m["qty"], m["half"] or m["half2"])
+    if qty is not None:
+        unit = m["unit"].strip()
+        if unit[0] == "m" and not unit.startswith("mo"):
+            sc.add(m, "exact", _capped_minutes(qty))
+        elif unit[0] == "h":
+            sc.add(m, "exact", _capped_minutes(qty * 60))
+        elif unit.startswith("fortnight"):
+            sc.add(m, "days", _capped_days(qty * 14))
+        elif unit[0] in "dw":
+            sc.add(m, "days", _capped_days(qty * (7 if unit[0] == "w" else 1)))
+        else:
+            months = qty * (12 if unit[0] == "y" else 1)
+            sc.add(m, "months", max(1, round(min(months, 10**4))))
+    elif sc.has_numbers() and (m := P.BARE_MINUTES.search(sc.s)):
+        sc.add(m, "exact", _capped_minutes(_quantity(m["qty"])), group="qty")
+
+    if "time" in sc.words and (m := P.SAME_TIME.search(sc.s)):
+        sc.add(m, "days", 1 if m["tomorrow"] else 7)
+
+
+def _scan_hours_beside_days(sc: _Scan) -> None:
+    """"tmrw am" (a part of the day), and hours with no cue but a day word beside them:
+    "8 tonight", "monday 10", read before the day words are taken."""
+    if ("am" in sc.words or "pm" in sc.words) and (m := P.DAY_AMPM.search(sc.s)):
+        if m["ap"] == "am":
+            sc.add(m, "part", time(9), group="ap", hint="am")
+        else:
+            sc.add(m, "part", time(14), group="ap", hint="pm")
+    if not sc.digits:
+        return
+    for regex in (P.HOUR_BEFORE_PART, P.HOUR_AFTER_DAY):
+        for m in regex.finditer(sc.s):
+            _add_hour(sc, m, int(m["h"]), int(m["m"] or 0), group="h")
+
+
+def _scan_relative_days(sc: _Scan) -> None:
+    """"the day after tomorrow"; "yesterday", "last week" (gone: never a request)."""
+    today = sc.today
+    if "after" in sc.words or "overmorrow" in sc.words:
+        for m in P.DAY_AFTER_TOMORROW.finditer(sc.s):
+            sc.add(m, "date", today + timedelta(days=2))
+    if not sc.words.isdisjoint(P.PAST_WORDS):
+        for m in P.YESTERDAY.finditer(sc.s):
+            sc.add(m, "date", today - timedelta(days=1), past=True)
+
+
+def _scan_calendar_dates(sc: _Scan) -> None:
+    """"2026-03-10", "March 10", "10 March", "the 10th of March, 2026", "12/15" (month
+    first in the United States, else day first) and "15/12/2026"."""
+    if not sc.digits:
+        return
+    if "-" in sc.s:
+        for m in P.ISO_DATE.finditer(sc.s):
+            sc.add(m, "date", _valid_date(int(m["year"]), int(m["mon"]), int(m["day"])))
+    if not sc.words.isdisjoint(P.MONTH_WORDS):
+        for regex in (P.MONTH_DAY, P.DAY_MONTH):
+            for m in regex.finditer(sc.s):
+                if _may_the_verb(sc.s, m, regex):
+                    continue
+                day, month = int(m["day"]), P.MONTHS[m["mon"]]
+                if m["year"]:
+                    sc.add(m, "date", _valid_date(int(m["year"]), month, day))
+                else:
+                    sc.add(m, "date", _date_without_year(month, day, sc.today))
+    if "/" in sc.s:
+        for m in P.NUMERIC_DATE.finditer(sc.s):
+            month, day = _numeric_month_day(int(m["a"]), int(m["b"]), sc.us)
+            if month is None:
+                continue  # "24/7", "5/40" are not dates
+            if m["year"]:
+                year = int(m["year"]) + (2000 if len(m["year"]) == 2 else 0)
+                sc.add(m, "date", _valid_date(year, month, day))
+            else:
+                sc.add(m, "date", _date_without_year(month, day, sc.today))
+
+
+def _scan_month_relative(sc: _Scan) -> None:
+    """"the 15th" (the next one still ahead), "the 1st of the month", "the 3rd of next
+    month", "end of the month", "next month" (the 1st), "next year" (January 1st)."""
+    today = sc.today
+    month_words = "month" in sc.words or "eom" in sc.words or "end" in sc.words
+    if month_words:
+        for m in P.FIRST_OF_MONTH.finditer(sc.s):
+            sc.add(m, "date", ("dom", 1))
+    if sc.digits:
+        for m in P.DAY_OF_MONTH.finditer(sc.s):
+            day = int(m["day"])
+            if not 1 <= day <= 31:
+                continue
+            if m["next"]:
+                month = _add_months(today.replace(day=1), 1)
+                sc.add(m, "date", _valid_date(month.year, month.month, day))
+            else:
+                sc.add(m, "date", ("dom", day))
+    if month_words:
+        for m in P.END_OF_MONTH.finditer(sc.s):
+            base = _add_months(today.replace(day=1), 1 if m["next"] else 0)
+            sc.add(m, "date", base.replace(day=calendar.monthrange(base.year, base.month)[1]))
+        for m in P.NEXT_MONTH.finditer(sc.s):
+            sc.add(m, "date", _add_months(today.replace(day=1), 1))
+    if "year" in sc.words:
+        for m in P.NEXT_YEAR.finditer(sc.s):
+            sc.add(m, "date", date(today.year + 1, 1, 1))
+
+
+def _scan_weeks(sc: _Scan) -> None:
+    """Weeks start on Monday. "end of the week": the coming Friday (still ahead), "end of
+    next week": Friday of next week; "next week": Monday of
+    next week; "week after next"; "this weekend": the next Saturday or Sunday still ahead;
+    "next weekend": Saturday of next week."""
+    if sc.words.isdisjoint(P.WEEK_WORDS):
+        return
+    today = sc.today
+    monday_next = today + timedelta(days=7 - today.weekday())
+    for m in P.END_OF_WEEK.finditer(sc.s):
+        if "next" in m.group():
+            sc.add(m, "date", monday_next + timedelta(days=4))
+        else:
+            sc.add(m, "date", ("friday",))
+    for m in P.NEXT_WEEK.finditer(sc.s):
+        sc.next_week = monday_next + timedelta(days=7) if "after" in m.group() else monday_next
+        sc.add(m, "date", sc.next_week)
+    for m in P.WEEKEND.finditer(sc.s):
+        if m["mod"] == "next":
+            sc.add(m, "date", monday_next + timedelta(days=5))
+        else:
+            sc.add(m, "date", ("weekend",))
+
+
+def _scan_weekdays(sc: _Scan) -> None:
+    """"Tuesday", "next Tuesday", "on Tue", "thurs": the next one after today.
+    "Tuesday next week" / "next week on Tuesday": the Tuesday of next week."""
+    today = sc.today
+    for m in P.WEEKDAY_RE.finditer(sc.s):
+        name, mod = m["day"], m["mod"]
+        if name in P.AMBIGUOUS_WEEKDAYS and not mod and not P.WEEKDAY_CONTEXT.match(sc.s, m.end()):
+            continue
+        index = P.WEEKDAYS[name]
+        if sc.next_week is not None:
+            sc.mentions = [x for x in sc.mentions
+                           if not (x.kind == "date" and x.value == sc.next_week)]
+            sc.add(m, "date", sc.next_week + timedelta(days=index))
+        else:
+            sc.add(m, "date", today + timedelta(days=(index - today.weekday()) % 7 or 7))
+
+
+def _scan_today_tomorrow(sc: _Scan) -> None:
+    """"tomorrow" (the next calendar day, also after midnight) and "today"."""
+    for m in P.TOMORROW_RE.finditer(sc.s):
+        sc.add(m, "date", sc.today + timedelta(days=1))
+    for m in P.TODAY_RE.finditer(sc.s):
+        sc.add(m, "date", sc.today)
+
+
+def _scan_clock_times(sc: _Scan) -> None:
+    """"2-4pm", "3pm", "3:45", "16:00", "half past 4", "quarter to 5", "5 o'clock",
+    "5ish", "at 3", "around 3", "by 3", "at three"."""
+    words = sc.words
+    if sc.digits:
+        for m in P.RANGE_MERIDIEM.finditer(sc.s):
+            h, h2, minute = int(m["h"]), int(m["h2"]), int(m["m"] or 0)
+            if 1 <= h <= 12 and 1 <= h2 <= 12:
+                pm = m["mer"] == "p"
+                if h > h2 and h != 12:
+                    pm = not pm  # "11-1pm" starts at 11am
+                sc.add(m, "clock", time(h % 12 + (12 if pm else 0), minute))
+        for m in P.MERIDIEM.finditer(sc.s):
+            h, minute = int(m["h"]), int(m["m"] or 0)
+            pm = (m["mer"] or m["mer1"]) == "p"
+            if 1 <= h <= 12:
+                sc.add(m, "clock", time(h % 12 + (12 if pm else 0), minute))
+            elif 13 <= h <= 23 and pm:
+                sc.add(m, "clock", time(h, minute))
+    if "half" in words or "quarter" in words:
+        for m in P.HALF_PAST.finditer(sc.s):
+            h = _hour_value(m["h"])
+            if 1 <= h <= 12:
+                minute = 30 if m["frac"] == "half" else 15
+                if m["rel"] in ("to", "til", "till", "before"):
+                    h, minute = (h - 1 or 12), 60 - minute
+                sc.add(m, "bare", (h, minute))
+    if ":" in sc.s:
+        for m in P.COLON.finditer(sc.s):
+            _add_hour(sc, m, int(m["h"]), int(m["m"]))
+    if "clock" in sc.s or "ish" in sc.s:
+        for m in P.OCLOCK.finditer(sc.s):
+            h = _hour_value(m["h"] or m["h2"])
+            if 1 <= h <= 12:
+                sc.add(m, "bare", (h, 0))
+    regexes = (P.CUED_HOUR, P.WEAKLY_CUED_HOUR) if sc.digits else ()
+    if not words.isdisjoint(P.NUMBER_WORDS):
+        regexes += (P.WORD_HOUR,)
+    for regex in regexes:
+        for m in regex.finditer(sc.s):
+            h = _hour_value(m["h"])
+            minute = m["m"] or 0
+            if isinstance(minute, str):
+                minute = int(minute) if minute.isdigit() \
+                    else int(_quantity(minute.replace("-", " ")))
+            if 1 <= h <= 12 or (13 <= h <= 23 and regex is P.CUED_HOUR):
+                _add_hour(sc, m, h, minute)
+
+
+def _scan_parts_of_day(sc: _Scan) -> None:
+    """Morning and "first thing" 09:00, noon/lunch 12:00, after lunch 13:00, afternoon
+    ("arvo") 14:00, after work and end of day ("eod") 17:00, evening 18:00, tonight 19:00,
+    midnight. One said with a bare hour sets its am/pm ("8 tonight")."""
+    for m in P.PART_RE.finditer(sc.s):
+        _, value, hint = P.PARTS[int(m.lastgroup[1:])]
+        sc.add(m, "part", value, hint=hint)
+
+
+def _scan_dotted_time(sc: _Scan) -> None:
+    """"3.30" is 3:30 when something else says it is a time (a day, a part of the day, a
+    contact word, a question about when) or it is the whole message: not "it's 12.40"."""
+    if not sc.digits or "." not in sc.s:
+        return
+    for m in P.DOTTED.finditer(sc.s):
+        if m["h"] in ("0", "00"):
+            continue
+        alone = not P.WORD.search(sc.s[:m.start()] + sc.s[m.end():])
+        if sc.bare_hours or alone or sc.mentions or P.CONTACT_WORDS.search(sc.text):
+            _add_hour(sc, m, int(m["h"]), int(m["m"]))
+
+
+def _scan_bare_hour(sc: _Scan) -> None:
+    """A lone number ("3", "4 works") is an hour only when it answers a question about
+    when, and when nothing else in the message is a clock."""
+    if not sc.bare_hours or any(x.kind in ("clock", "bare") for x in sc.mentions):
+        return
+    if (m := P.BARE_HOUR.search(sc.s)) and _hour_value(m["h"]) > 0:
+        _add_hour(sc, m, _hour_value(m["h"]), 0)
+
+
+_SCANNERS = (_scan_durations, _scan_hours_beside_days, _scan_relative_days, _scan_calendar_dates,
+             _scan_month_relative, _scan_weeks, _scan_weekdays, _scan_today_tomorrow,
+             _scan_clock_times, _scan_parts_of_day, _scan_dotted_time, _scan_bare_hour)
+
+
+def _scan(text: str, today: date, us: bool, bare_hours: bool) -> _Scan:
+    sc = _Scan(text, today, us, bare_hours)
+    _skip_ignored(sc)
+    for scanner in _SCANNERS:
+        scanner(sc)
+    _assign_roles(sc)
+    return sc
+
+
+# --- Scanning helpers ----------------------------------------------------------------
+
+
+def _add_hour(sc: _Scan, m: re.Match, h: int, minute: int, group: int | str = 0) -> None:
+    """1-12 still needs the bare-hour rule (or a part of the day); 13-23 (and 0) is a
+    24-hour clock."""
+    if 1 <= h <= 12:
+        sc.add(m, "bare", (h, minute), group=group)
+    elif 0 <= h <= 23 and 0 <= minute <= 59:
+        sc.add(m, "clock", time(h, minute), group=group)
+
+
+def _quantity(text: str, half: str | None = None) -> float | None:
+    t = P.SPACES.sub(" ", text.strip())
     if t[0].isdigit():
         value = float(t)
     elif t in ("a", "an"):
@@ -324,20 +515,48 @@ def _qty(text: str, half: str | None = None) -> float | None:
     elif "half" in t:
         value = 0.5
     else:
-        parts = re.split(r"[\s-]+", t)
-        value = sum(_NUMBER_WORDS.get(p, 0) for p in parts)
+        value = sum(P.NUMBER_WORDS.get(p, 0) for p in re.split(r"[\s-]+", t))
         if not value:
             return None
     return value + (0.5 if half else 0)
 
 
+# Counts past these are "too far ahead" before any date arithmetic can overflow.
+_MAX_MINUTES = 2 * 366 * 24 * 60
+_MAX_DAYS = 2 * 366
+
+
+def _capped_minutes(qty: float) -> timedelta:
+    return timedelta(minutes=min(qty, _MAX_MINUTES))
+
+
+def _capped_days(qty: float) -> int:
+    return round(min(qty, _MAX_DAYS))
+
+
 def _hour_value(token: str) -> int:
-    return int(token) if token.isdigit() else _NUMBER_WORDS[token]
+    return int(token) if token.isdigit() else P.NUMBER_WORDS[token]
 
 
-def _mask(s: str, m: re.Match, group: int | str = 0) -> str:
-    a, b = m.span(group)
-    return s[:a] + " " * (b - a) + s[b:]
+def _may_the_verb(s: str, m: re.Match, regex: re.Pattern) -> bool:
+    """"at 3 may work", "I may 2...": "may" and "mar" as words, not months."""
+    if m["ord"] or m["year"]:
+        return False
+    if m["mon"] == "may" and regex is P.DAY_MONTH and not P.MAY_VERB_AFTER.match(s, m.end()):
+        return True
+    return m["mon"] in ("mar", "may") and regex is P.MONTH_DAY \
+        and P.MAY_VERB_BEFORE.search(s, 0, m.start()) is not None
+
+
+def _numeric_month_day(a: int, b: int, us: bool) -> tuple[int | None, int]:
+    """12/15 in the US, 15/12 elsewhere; when the zone's order cannot be a date but the
+    other one can ("12/15" in London), the other one."""
+    month, day = (a, b) if us else (b, a)
+    if 1 <= month <= 12 and 1 <= day <= 31:
+        return month, day
+    if 1 <= day <= 12 and 1 <= month <= 31:
+        return day, month
+    return None, 0
 
 
 def _add_months(day: date, months: int) -> date:
@@ -354,252 +573,64 @@ def _valid_date(year: int, month: int, day: int) -> date | None:
 
 
 def _date_without_year(month: int, day: int, today: date) -> date | None:
-    """This year's date, unless it is well past: "Jan 10" said in December is next year,
-    but "March 1" said on March 6 is the March 1 just gone (past, so not a request)."""
+    """This year's date, unless it passed more than 60 days ago: "Jan 10" said in
+    December is next year's, but "March 1" said on March 6 is the March 1 just gone
+    (past, so not a request)."""
     this_year = _valid_date(today.year, month, day)
-    if this_year and today - this_year <= _RECENTLY_PASSED:
+    if this_year and today - this_year <= P.RECENTLY_PASSED:
         return this_year
     return _valid_date(today.year + 1, month, day) or this_year
 
 
-def _scan(s: str, today: date, bare_hours: bool) -> _Found:
-    f = _Found(dates=[])
-    s = _IGNORED.sub(lambda m: " " * len(m.group()), s)
-    if not bare_hours:
-        s = _GREETING.sub(lambda m: " " * len(m.group()), s)
-    # Cheap tests that let most messages skip most regexes below.
-    digits = _DIGIT.search(s) is not None
-    words = set(_WORD.findall(s))
+# --- Roles: which time is the request ------------------------------------------------
 
-    def clock(m, value, bare=False, group=0):
-        """Record a clock (the first in the text wins) and hide its text from later rules."""
-        nonlocal s
-        if m.start(group) < f.clock_pos:
-            f.clock_pos = m.start(group)
-            if bare:
-                f.bare_hour, f.clock = value, None
-            else:
-                f.clock, f.bare_hour = value, None
-        s = _mask(s, m, group)
 
-    # Relative offsets.
-    m = _OFFSETS[0].search(s) or _OFFSETS[1].search(s)
-    qty = m and _qty(m["qty"], m["half"] or m["half2"])
-    if qty is not None:
-        unit = m["unit"].strip()
-        if unit[0] == "m" and not unit.startswith("mo"):
-            f.exact = timedelta(minutes=qty)
-        elif unit[0] == "h":
-            f.exact = timedelta(hours=qty)
-        elif unit[0] == "d":
-            f.day_shift = round(qty)
-        elif unit[0] == "w":
-            f.day_shift = round(qty * 7)
-        elif unit.startswith("fortnight"):
-            f.day_shift = round(qty * 14)
-        else:
-            f.month_shift = max(1, round(qty))
-        s = _mask(s, m)
-    elif digits or not words.isdisjoint(_NUMBER_WORDS):
-        if m := _BARE_MINUTES.search(s):
-            f.exact = timedelta(minutes=_qty(m.group("qty")))
-            s = _mask(s, m, "qty")
-
-    if "time" in words and f.exact is None and f.day_shift is None \
-            and (m := _SAME_TIME.search(s)):
-        f.day_shift = 1 if m["tomorrow"] else 7
-        s = _mask(s, m)
-
-    # "tmrw am": the am/pm is a part of the day here, not a clock.
-    if ("am" in words or "pm" in words) and (m := _DAY_AMPM.search(s)):
-        f.part = (time(9), "am", "morning") if m.group("ap") == "am" else (time(14), "pm", "afternoon")
-        s = _mask(s, m, "ap")
-
-    # Bare hours beside a day word, before the day words are consumed below.
-    for regex in (_HOUR_BEFORE_DAY, _HOUR_AFTER_DAY) if digits else ():
-        for m in regex.finditer(s):
-            h = int(m["h"])
-            if 1 <= h <= 12:
-                clock(m, (h, int(m["m"] or 0)), bare=True, group="h")
-            elif 13 <= h <= 23:
-                clock(m, time(h, int(m["m"] or 0)), group="h")
-
-    # Dates, each with its position.
-    def add(m, d, past=False):
-        nonlocal s
-        if d is not None:
-            f.dates.append((m.start(), d, past))
-        s = _mask(s, m)
-
-    if "after" in words or "overmorrow" in words:
-        for m in _DAY_AFTER_TOMORROW.finditer(s):
-            add(m, today + timedelta(days=2))
-    if not words.isdisjoint(_PAST_WORDS):
-        for m in _YESTERDAY.finditer(s):
-            add(m, today - timedelta(days=1), past=True)
-    for m in _ISO_DATE.finditer(s) if digits and "-" in s else ():
-        add(m, _valid_date(int(m["year"]), int(m["mon"]), int(m["day"])))
-    for regex in (_MONTH_DAY, _DAY_MONTH) if digits and not words.isdisjoint(_MONTH_WORDS) else ():
-        for m in regex.finditer(s):
-            if m["mon"] == "may" and not m["ord"] and not m["year"] and regex is _DAY_MONTH \
-                    and not re.match(r"\s*(?:$|[,.!?]|at\b|@)", s[m.end():]):
-                continue  # "at 3 may work"
-            if m["mon"] in ("mar", "may") and regex is _MONTH_DAY and not m["ord"] \
-                    and re.search(r"\b(?:i|we|you|it|that|this|they|he|she)\s+$", s[:m.start()]):
-                continue  # "I may 2..."
-            day, month = int(m["day"]), _MONTHS[m["mon"]]
-            if m["year"]:
-                add(m, _valid_date(int(m["year"]), month, day))
-            else:
-                add(m, _date_without_year(month, day, today))
-    for m in _SLASH_DATE.finditer(s) if "/" in s else ():
-        month, day = int(m["mon"]), int(m["day"])
-        if not (1 <= month <= 12 and 1 <= day <= 31):
-            continue  # "24/7" is not a date
-        if m["year"]:
-            year = int(m["year"]) + (2000 if len(m["year"]) == 2 else 0)
-            add(m, _valid_date(year, month, day))
-        else:
-            add(m, _date_without_year(month, day, today))
-    month_words = "month" in words or "eom" in words or "end" in words
-    for m in _FIRST_OF_MONTH.finditer(s) if month_words else ():
-        add(m, ("dom", 1))
-    for m in _DAY_OF_MONTH.finditer(s) if digits else ():
-        day = int(m["day"])
-        if 1 <= day <= 31:
-            if m["next"]:
-                month = _add_months(today.replace(day=1), 1)
-                add(m, _valid_date(month.year, month.month, day))
-            else:
-                add(m, ("dom", day))
-    for m in _END_OF_MONTH.finditer(s) if month_words else ():
-        base = _add_months(today.replace(day=1), 1 if m["next"] else 0)
-        add(m, base.replace(day=calendar.monthrange(base.year, base.month)[1]))
-    for m in _NEXT_MONTH.finditer(s) if month_words else ():
-        add(m, _add_months(today.replace(day=1), 1))
-    for m in _NEXT_YEAR.finditer(s) if "year" in words else ():
-        add(m, date(today.year + 1, 1, 1))
-    week_words = not words.isdisjoint(("week", "wk", "eow", "weekend"))
-    for m in _END_OF_WEEK.finditer(s) if week_words else ():
-        friday = today + timedelta(days=(4 - today.weekday()) % 7)
-        add(m, friday + timedelta(days=7) if "next" in m.group() else friday)
-    next_week = None
-    for m in _NEXT_WEEK.finditer(s) if week_words else ():
-        monday = today + timedelta(days=7 - today.weekday())
-        next_week = monday + timedelta(days=7) if "after" in m.group() else monday
-        add(m, next_week)
-    for m in _WEEKEND.finditer(s) if week_words else ():
-        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
-        if m["mod"] == "next":
-            saturday = today + timedelta(days=7 - today.weekday() + 5)
-        add(m, saturday)
-    for m in _WEEKDAY_RE.finditer(s):
-        name, mod = m["day"], m["mod"]
-        if name in _AMBIGUOUS_WEEKDAYS and not mod and not _WEEKDAY_CONTEXT.match(s, m.end()):
+def _assign_roles(sc: _Scan) -> None:
+    """A time after "till"/"until" in a message that says they are busy is UNTIL ("in a
+    meeting till 11"), unless they add "call me then/after". Any other time takes its
+    clause's role: REQUEST with a word asking for contact, STATE with only a word saying
+    they are busy, else NEUTRAL."""
+    if not sc.mentions:
+        return
+    # The message with only the times hidden: "busy today" is ignored as a time but still
+    # says they are busy.
+    chars = list(sc.text)
+    for a, b in sc.spans:
+        chars[a:b] = " " * (b - a)
+    text = "".join(chars)
+    busy = P.STATE_WORDS.search(text) is not None
+    then = P.UNTIL_THEN.search(text) is not None
+    breaks = [0, *(m.start() for m in P.CLAUSE_BREAK.finditer(text)), len(text) + 1]
+    roles = {}
+    for m in sc.mentions:
+        window = max(0, m.pos - 40)
+        m.until = P.UNTIL_BEFORE.search(sc.text, window, m.pos) is not None \
+            or P.UNTIL_AT.match(sc.text, m.pos) is not None \
+            or (P.CUE_AT.match(sc.text, m.pos) is not None
+                and P.OFF_BEFORE.search(sc.text, window, m.pos) is not None)
+        if m.until and then:
+            m.role = REQUEST
             continue
-        index = _WEEKDAYS[name]
-        if next_week is not None:
-            # "next week on Tuesday" / "Tuesday next week": that week's Tuesday.
-            f.dates = [d for d in f.dates if d[1] != next_week]
-            add(m, next_week + timedelta(days=index))
-        else:
-            add(m, today + timedelta(days=(index - today.weekday()) % 7 or 7))
-    for m in _TOMORROW_RE.finditer(s):
-        add(m, today + timedelta(days=1))
-    for m in _TODAY_RE.finditer(s):
-        add(m, today)
-
-    # Clocks: the first explicit one wins; a part of the day gives a default and a hint.
-    for m in _RANGE_MERIDIEM.finditer(s) if digits else ():
-        h, h2, minute = int(m["h"]), int(m["h2"]), int(m["m"] or 0)
-        if 1 <= h <= 12 and 1 <= h2 <= 12:
-            pm = m["mer"] == "p"
-            if h > h2 and h != 12:
-                pm = not pm  # "11-1pm" starts at 11am
-            clock(m, time(h % 12 + (12 if pm else 0), minute))
-    for m in _MERIDIEM.finditer(s) if digits else ():
-        h, minute = int(m["h"]), int(m["m"] or 0)
-        mer = m["mer"] or m["mer1"]
-        if 1 <= h <= 12:
-            clock(m, time(h % 12 + (12 if mer == "p" else 0), minute))
-        elif 13 <= h <= 23 and mer == "p":
-            clock(m, time(h, minute))
-    for m in _HALF_PAST.finditer(s) if "half" in words or "quarter" in words else ():
-        h = _hour_value(m["h"])
-        if 1 <= h <= 12:
-            minute = 30 if m["frac"] == "half" else 15
-            if m["rel"] in ("to", "til", "till", "before"):
-                h, minute = (h - 1 or 12), 60 - minute
-            clock(m, (h, minute), bare=True)
-    for m in _COLON.finditer(s) if ":" in s else ():
-        h, minute = int(m["h"]), int(m["m"])
-        if 1 <= h <= 12:
-            clock(m, (h, minute), bare=True)
-        else:
-            clock(m, time(h, minute))
-    for m in _OCLOCK.finditer(s) if "clock" in s or "ish" in s else ():
-        h = _hour_value(m["h"] or m["h2"])
-        if 1 <= h <= 12:
-            clock(m, (h, 0), bare=True)
-    hour_regexes = (_CUED_HOUR, _WEAKLY_CUED_HOUR) if digits else ()
-    if not words.isdisjoint(_NUMBER_WORDS):
-        hour_regexes += (_WORD_HOUR,)
-    for regex in hour_regexes:
-        for m in regex.finditer(s):
-            h = _hour_value(m["h"])
-            minute = m["m"] or 0
-            if isinstance(minute, str):
-                minute = int(minute) if minute.isdigit() else _qty(minute.replace("-", " "))
-            if 1 <= h <= 12:
-                clock(m, (h, int(minute)), bare=True)
-            elif 13 <= h <= 23 and regex is _CUED_HOUR:
-                clock(m, time(h, int(minute)))
-    for m in _PART_RE.finditer(s):
-        i = int(m.lastgroup[1:])
-        value, hint = _PARTS[i][1], _PARTS[i][2]
-        if m.group() in ("noon", "midday", "mid-day", "midnight") and f.clock is None \
-                and f.bare_hour is None:
-            clock(m, value)
-        elif f.part is None or f.part[1] is None:
-            f.part = (value, hint, m.group())
-        s = _mask(s, m)
-    if bare_hours and f.clock is None and f.bare_hour is None:
-        if m := _BARE_HOUR.search(s):
-            h = _hour_value(m["h"])
-            if 1 <= h <= 12:
-                clock(m, (h, 0), bare=True)
-            elif 13 <= h <= 23:
-                clock(m, time(h))
-    return f
+        if m.until and busy:
+            m.role = UNTIL
+            continue
+        i = bisect.bisect_right(breaks, m.pos)
+        start, end = breaks[i - 1], breaks[i]
+        if (start, end) not in roles:
+            roles[start, end] = _clause_role(text[start:end])
+        m.role = roles[start, end]
 
 
-def _apply_bare_hour(h: int, minute: int, hint: str | None) -> time:
-    """The contract's bare-hour rule (1-7 PM, 8-11 AM, 12 noon), unless a part of the day
-    says otherwise ("8 tonight", "6 in the morning")."""
-    if hint == "pm" and h < 12:
-        h += 12
-    elif hint is None and 1 <= h <= 7:
-        h += 12
-    return time(h, minute)
+def _clause_role(clause: str) -> str:
+    state = P.STATE_WORDS.search(clause)
+    if state:
+        clause = P.STATE_WORDS.sub(lambda m: " " * len(m.group()), clause)
+    if P.CONTACT_WORDS.search(clause):
+        return REQUEST
+    return STATE if state else NEUTRAL
 
 
-def _pick_date(dates: list, today: date, clock: time, tz: ZoneInfo, now_utc: datetime):
-    """The first date that is not "today" or a past marker, else the first of those."""
-    if not dates:
-        return None
-    dates = sorted(dates, key=lambda d: d[0])
-    chosen = next((d for d in dates if not d[2] and d[1] != today), None) \
-        or next((d for d in dates if not d[2]), None) or dates[0]
-    value = chosen[1]
-    if isinstance(value, tuple):  # ("dom", n): the next month with day n still ahead
-        first = today.replace(day=1)
-        for k in range(0, 14):
-            month = _add_months(first, k)
-            d = _valid_date(month.year, month.month, value[1])
-            if d and at_local(d, clock, tz) > now_utc:
-                return d
-        return None
-    return value
+# --- Resolving ------------------------------------------------------------------------
 
 
 def find_requested_time(text: str, now: datetime, tz: ZoneInfo, *,
@@ -607,62 +638,131 @@ def find_requested_time(text: str, now: datetime, tz: ZoneInfo, *,
     """The time named in `text`, resolved at `now` in `tz`, or None when it names none.
 
     `bare_hours` also reads a lone number as an hour ("3" answering "What time works?").
-    The result may be in the past (`past=True`): the caller decides what that means.
+    The result may be past, too far ahead or only a state (see `Resolution`): the caller
+    decides what that means. Never raises for any text.
     """
-    try:
-        return _find(text, now, tz, bare_hours)
-    except (OverflowError, ValueError):
-        return None  # "in 99999999999 days": past the calendar's end, not a time we can keep
-
-
-def _find(text: str, now: datetime, tz: ZoneInfo, bare_hours: bool) -> Resolution | None:
-    now_utc = now.astimezone(UTC)
-    local_now = now.astimezone(tz)
-    today = local_now.date()
-    text = normalize_text(text)
-    if not _MAY_NAME_A_TIME.search(text):
+    text = fix_typos(normalize_text(text))
+    if not P.MAY_NAME_A_TIME.search(text):
         return None
-    f = _scan(text, today, bare_hours)
+    local_now = now.astimezone(tz)
+    role = NEUTRAL
+    try:
+        sc = _scan(text, local_now.date(), month_first(tz), bare_hours)
+        if not sc.mentions:
+            return None
+        kept = [m for m in sc.mentions if _RANK[m.role] < _RANK[UNTIL]] or sc.mentions
+        role = min((m.role for m in kept), key=_RANK.__getitem__)
+        when = _combine(kept, now, local_now, tz)
+    except (OverflowError, ValueError):
+        return Resolution(None, past=False, too_far=True, role=role)  # past the calendar's end
+    if when is None:
+        return None
+    if isinstance(when, Resolution):
+        return Resolution(when.when, when.past, when.too_far, role)
+    now_utc, when_utc = now.astimezone(UTC), when.astimezone(UTC)
+    local_when = when_utc.astimezone(tz)
+    too_far = when_utc - now_utc > P.MAX_AHEAD \
+        and local_when.replace(tzinfo=None) - local_now.replace(tzinfo=None) > P.MAX_AHEAD
+    return Resolution(local_when, past=when_utc <= now_utc, too_far=too_far, role=role)
 
-    if f.exact is not None:
-        return Resolution((now_utc + f.exact).astimezone(tz), past=f.exact <= timedelta(0))
 
-    hint = f.part[1] if f.part else None
-    if f.clock is not None:
-        clock = f.clock
-    elif f.bare_hour is not None:
-        clock = _apply_bare_hour(*f.bare_hour, hint)
-    elif f.part is not None:
-        clock = f.part[0]
-    else:
-        clock = None
+def _first(mentions: list[_Mention], *kinds: str) -> _Mention | None:
+    return min((m for m in mentions if m.kind in kinds), key=lambda m: m.pos, default=None)
 
-    if f.day_shift is not None or f.month_shift is not None:
-        day = today + timedelta(days=f.day_shift) if f.day_shift is not None \
-            else _add_months(today, f.month_shift)
-        if clock is None:  # "in 3 days": the same local time of day
-            when = add_local_days(now, (day - today).days, tz)
+
+def _combine(kept: list[_Mention], now: datetime, local_now: datetime, tz: ZoneInfo):
+    """One instant from the kept mentions: a duration, else a date at a clock (09:00 by
+    default), else a clock today if still ahead, else tomorrow."""
+    today = local_now.date()
+    now_utc = now.astimezone(UTC)
+
+    exact = _first(kept, "exact")
+    if exact is not None:
+        return now_utc + exact.value
+
+    clock = _clock(kept)
+    shift = _first(kept, "days", "months")
+    if shift is not None:
+        if shift.kind == "days":
+            if shift.value > _MAX_DAYS - 1:
+                return Resolution(None, past=False, too_far=True)
+            day = today + timedelta(days=shift.value)
         else:
-            when = at_local(day, clock, tz)
-    elif f.dates:
-        day = _pick_date(f.dates, today, clock or time(9), tz, now_utc)
+            if shift.value > 24:
+                return Resolution(None, past=False, too_far=True)
+            day = _add_months(today, shift.value)
+        if clock is None:  # "in 3 days": the same local time of day
+            return add_local_days(now, (day - today).days, tz)
+        return at_local(day, clock, tz)
+
+    dates = [m for m in kept if m.kind == "date"]
+    if dates:
+        day = _pick_date(dates, today, clock or time(9), tz, now_utc)
         if day is None:
             return None
+        if abs((day - today).days) > _MAX_DAYS:  # "12/31/9999": no instant computed
+            return Resolution(None, past=day < today, too_far=day > today)
         if clock == time(0):
             day += timedelta(days=1)  # "Tuesday at midnight" is the night after Tuesday
-        when = at_local(day, clock or time(9), tz)
-    elif clock is not None:
-        # No date: today if still ahead, else tomorrow.
-        when = at_local(today, clock, tz)
-        if when <= now_utc:
-            when = at_local(today + timedelta(days=1), clock, tz)
-    else:
+        return at_local(day, clock or time(9), tz)
+
+    if clock is None:
         return None
-    when = when.astimezone(UTC)
-    return Resolution(when.astimezone(tz), past=when <= now_utc)
+    when = at_local(today, clock, tz)
+    if when <= now_utc:
+        when = at_local(today + timedelta(days=1), clock, tz)
+    return when
+
+
+def _clock(kept: list[_Mention]) -> time | None:
+    """The first clock said; a bare hour takes the am/pm of a part of the day said with
+    it, else 1-7 PM, 8-11 AM, 12 noon. No clock: the part of the day's own time."""
+    parts = sorted((m for m in kept if m.kind == "part"), key=lambda m: m.pos)
+    part = next((m for m in parts if m.hint), parts[0] if parts else None)
+    said = _first(kept, "clock", "bare")
+    if said is None:
+        return part.value if part else None
+    if said.kind == "clock":
+        return said.value
+    h, minute = said.value
+    hint = part.hint if part else None
+    if hint == "night" and h == 12:
+        h = 0
+    elif hint in ("pm", "night") and h < 12:
+        h += 12
+    elif hint is None and 1 <= h <= 7:
+        h += 12
+    return time(h, minute)
+
+
+def _pick_date(dates: list[_Mention], today: date, clock: time, tz: ZoneInfo, now_utc: datetime):
+    """The first date that is not "today" or a past marker, else the first of those."""
+    dates = sorted(dates, key=lambda d: d.pos)
+    chosen = next((d for d in dates if not d.past and d.value != today), None) \
+        or next((d for d in dates if not d.past), None) or dates[0]
+    value = chosen.value
+    if value in (("weekend",), ("friday",)):
+        # "this weekend": the next Saturday or Sunday whose time is still ahead;
+        # "end of the week": the coming Friday (today's while still ahead).
+        weekdays = (5, 6) if value == ("weekend",) else (4,)
+        for k in range(15):
+            day = today + timedelta(days=k)
+            if day.weekday() in weekdays and at_local(day, clock, tz) > now_utc:
+                return day
+        return None
+    if isinstance(value, tuple):  # ("dom", n): the next month with day n still ahead
+        first = today.replace(day=1)
+        for k in range(0, 14):
+            month = _add_months(first, k)
+            day = _valid_date(month.year, month.month, value[1])
+            if day and at_local(day, clock, tz) > now_utc:
+                return day
+        return None
+    return value
 
 
 def resolve_requested_time(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """The future instant (aware, in `tz`) that `text` asks for, else None."""
+    """The future instant (aware, in `tz`), at most 365 days ahead, that `text` asks to
+    be contacted at, else None (no time, a time gone or too far, or only a state)."""
     found = find_requested_time(text, now, tz)
-    return None if found is None or found.past else found.when
+    return found.when if found is not None and found.usable and not found.is_state else None

@@ -1,11 +1,15 @@
 """The checks made when a follow-up comes due, as one pure decision."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduling.rules.channel_choice import choose_channel
-from scheduling.rules.working_hours import Windows, next_open
+from scheduling.rules.localtime import utc
+from scheduling.rules.sending_window import ContactWindow, next_sending_time
+from scheduling.rules.working_hours import Windows
+
+DAY = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,12 @@ class DueState:
     channel_switching: bool
     has_phone: bool
     last_inbound_at: datetime | None
-    opted_out: frozenset[str]
+    opted_out: bool
+    due_at: datetime | None = None  # the cadence's time, before deferral (default: now)
+    contact_window: ContactWindow = None  # contact hours, None = off
+    contact_tz: ZoneInfo | None = None  # None = the bot's
+    daily_limit: int | None = None  # None = no limit
+    recent_sends: tuple[datetime, ...] = ()  # this bot's follow-ups to the contact, last 24 h
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,12 @@ class Decision:
     channel: str = ""
     reason: str = ""
     defer_to: datetime | None = None
+
+
+def sends_in_last_day(recent_sends, now: datetime) -> int:
+    """Sends in the 24 hours before `now`; one exactly 24 hours earlier no longer counts."""
+    since = utc(now) - DAY
+    return sum(1 for sent_at in recent_sends if utc(sent_at) > since)
 
 
 def decide(state: DueState) -> Decision:
@@ -43,18 +58,26 @@ def decide(state: DueState) -> Decision:
         return Decision("skip", reason="bot_inactive")
     if not state.scenario_enabled:
         return Decision("skip", reason="scenario_disabled")
-    opens = next_open(state.now, state.windows, state.tz)
+    if state.opted_out:  # the contact asked the business to stop: every channel
+        return Decision("skip", reason="opted_out")
+    opens = next_sending_time(
+        state.due_at or state.now, not_before=state.now, working=state.windows, bot_tz=state.tz,
+        contact_window=state.contact_window, contact_tz=state.contact_tz or state.tz,
+    )
+    if opens is None:
+        return Decision("skip", reason="no_sending_window")
     if opens != state.now:  # different instants (== compares instants across zones)
-        # Working hours changed since planning: wait for the next window.
-        return Decision("defer", reason="outside_working_hours", defer_to=opens)
+        # Hours changed since planning: wait for the next instant inside both.
+        return Decision("defer", reason="outside_sending_hours", defer_to=opens)
     choice = choose_channel(
         conversation_channel=state.conversation_channel,
         channel_switching=state.channel_switching,
         has_phone=state.has_phone,
         last_inbound_at=state.last_inbound_at,
         at=state.now,
-        opted_out=state.opted_out,
     )
     if choice.channel is None:
         return Decision("skip", reason=choice.skip_reason)
+    if state.daily_limit is not None and sends_in_last_day(state.recent_sends, state.now) >= state.daily_limit:
+        return Decision("skip", reason="daily_limit")
     return Decision("send", channel=choice.channel)

@@ -37,6 +37,9 @@ def _setup(spec: ScenarioSpec) -> Conversation:
     bot = Bot.objects.create(
         name=spec.name or "Simulated bot", timezone=b["timezone"], active=b.get("active", True),
         channel_switching=b.get("channel_switching", True), booking_link=b.get("booking_link") or "",
+        # Absent in the file means off / no limit, whatever a new bot's defaults are.
+        contact_hours_enabled=spec.contact_hours is not None, max_follow_ups_per_day=spec.max_follow_ups_per_day,
+        **(dict(zip(("contact_hours_start", "contact_hours_end"), spec.contact_hours)) if spec.contact_hours else {}),
     )
     WorkingWindow.objects.bulk_create(
         WorkingWindow(bot=bot, weekday=day, start=start, end=end)
@@ -46,8 +49,8 @@ def _setup(spec: ScenarioSpec) -> Conversation:
         conf = spec.scenarios[scenario.kind]
         scenario.enabled = conf["enabled"]
         scenario.cadence = conf["cadence"]
-        scenario.use_custom_message = bool(conf["custom_message"])
-        scenario.custom_message = conf["custom_message"]
+        scenario.use_custom_message = bool(conf["custom_messages"])
+        scenario.custom_messages = conf["custom_messages"]
         scenario.save()
     c = spec.contact
     contact = Contact.objects.create(

@@ -4,7 +4,7 @@ with a message that names the field."""
 import re
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from bots.channels import Channel
 from bots.models import ScenarioKind
@@ -34,8 +34,10 @@ class ScenarioSpec:
     name: str
     bot: dict
     windows: dict
-    scenarios: dict  # kind -> {"enabled", "cadence" (text), "custom_message"}
+    scenarios: dict  # kind -> {"enabled", "cadence" (text), "custom_messages" (list)}
     contact: dict
+    contact_hours: tuple[time, time] | None
+    max_follow_ups_per_day: int | None
     channel: str
     start: datetime
     until: datetime
@@ -93,6 +95,11 @@ def parse_scenario(data) -> ScenarioSpec:
     except ValueError as exc:
         raise ScenarioError("bot.working_hours", str(exc)) from None
 
+    contact_hours = _contact_hours(bot)
+    limit = bot.get("max_follow_ups_per_day")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ScenarioError("bot.max_follow_ups_per_day", "must be a whole number of at least 1, or null")
+
     scenarios = {}
     raw_scenarios = _get(bot, "scenarios", "bot.scenarios", dict, required=False, default={})
     for name in raw_scenarios:
@@ -102,7 +109,7 @@ def parse_scenario(data) -> ScenarioSpec:
         field = f"bot.scenarios.{kind}"
         raw = _get(raw_scenarios, kind, field, dict, required=False)
         if raw is None:
-            scenarios[kind] = {"enabled": False, "cadence": "", "custom_message": ""}
+            scenarios[kind] = {"enabled": False, "cadence": "", "custom_messages": []}
             continue
         enabled = _get(raw, "enabled", f"{field}.enabled", bool, required=False, default=True)
         cadence = _get(raw, "cadence", f"{field}.cadence", list, required=False, default=[])
@@ -113,8 +120,8 @@ def parse_scenario(data) -> ScenarioSpec:
             parse_cadence(text, allow_empty=kind == ScenarioKind.SPECIFIC_TIME or not enabled)
         except CadenceError as exc:
             raise ScenarioError(f"{field}.cadence", str(exc)) from None
-        custom = _get(raw, "custom_message", f"{field}.custom_message", str, required=False, default="")
-        scenarios[kind] = {"enabled": enabled, "cadence": text, "custom_message": custom}
+        scenarios[kind] = {"enabled": enabled, "cadence": text,
+                           "custom_messages": _custom_messages(raw, f"{field}.custom_message")}
 
     contact = _get(data, "contact", "contact", dict)
     _get(contact, "first_name", "contact.first_name", str, required=False)
@@ -153,5 +160,39 @@ def parse_scenario(data) -> ScenarioSpec:
 
     return ScenarioSpec(
         name=str(data.get("name", "")), bot=bot, windows=windows, scenarios=scenarios, contact=contact,
-        channel=channel, start=start, until=until, events=events,
+        contact_hours=contact_hours, max_follow_ups_per_day=limit, channel=channel, start=start, until=until, events=events,
     )
+
+
+def _contact_hours(bot: dict) -> tuple[time, time] | None:
+    raw = bot.get("contact_hours")
+    if raw is None:
+        return None
+    field = "bot.contact_hours"
+    if not isinstance(raw, list) or len(raw) != 2 or not all(isinstance(t, str) for t in raw):
+        raise ScenarioError(field, 'must be ["08:00", "21:00"] or null')
+    try:
+        start, end = (time.fromisoformat(t) for t in raw)
+    except ValueError:
+        raise ScenarioError(field, f"{raw} are not times of day like 08:00") from None
+    if start == end:
+        raise ScenarioError(field, "must end at another time than it starts (null switches it off)")
+    return start, end
+
+
+def _custom_messages(raw: dict, field: str) -> list[str]:
+    """One text for every step, or a list with one per step; placeholders checked."""
+    from channels_out.text import PlaceholderError, check_placeholders
+
+    value = raw.get("custom_message")
+    if value is None or value == "":
+        return []
+    texts = [value] if isinstance(value, str) else value
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
+        raise ScenarioError(field, "must be a text or a non-empty list of texts")
+    for i, text in enumerate(texts):
+        try:
+            check_placeholders(text)
+        except PlaceholderError as exc:
+            raise ScenarioError(field if isinstance(value, str) else f"{field}[{i}]", str(exc)) from None
+    return texts
