@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from channels_out.numbers import validate_sms_sender, validate_whatsapp_sender
 from scheduling.rules.cadence import CadenceError, parse_cadence
 from scheduling.rules.working_hours import WEEKDAYS
 
@@ -60,16 +61,26 @@ class Bot(models.Model):
         "over the limit is skipped (daily_limit) and the cadence goes on. Empty: no limit. New bots "
         "get 3; bots made before the limit existed have none until you set one.",
     )
+    late_cutoff = models.DurationField(
+        default=datetime.timedelta(hours=2),
+        help_text="A follow-up that could only go out longer than this after its planned time (after "
+        "an outage, say) is skipped (too_late) instead of reaching the contact out of context. "
+        "Written like 02:00:00.",
+    )
     booking_link = models.URLField(blank=True, help_text="Where contacts book; used in messages.")
     ai_model = models.CharField(
         "AI model", max_length=200, blank=True,
         help_text="A litellm model name (e.g. gpt-4o-mini). Empty: built-in rules and message templates.",
     )
     business_context = models.TextField(blank=True, help_text="What the AI may say about the business.")
-    sms_from = models.CharField("SMS sender number", max_length=32, blank=True,
-                                help_text="E.164 number; empty uses the TWILIO_SMS_FROM setting.")
-    whatsapp_from = models.CharField("WhatsApp sender number", max_length=32, blank=True,
-                                     help_text="E.164 number; empty uses the TWILIO_WHATSAPP_FROM setting.")
+    sms_from = models.CharField(
+        "SMS sender number", max_length=32, blank=True, validators=[validate_sms_sender],
+        help_text="E.164 number (+15551234567) or a 5-6 digit short code; empty uses the TWILIO_SMS_FROM setting.",
+    )
+    whatsapp_from = models.CharField(
+        "WhatsApp sender number", max_length=32, blank=True, validators=[validate_whatsapp_sender],
+        help_text="E.164 number (+15551234567); empty uses the TWILIO_WHATSAPP_FROM setting.",
+    )
     connector_url = models.URLField(
         blank=True, help_text="Your connector for Facebook, Instagram and live chat: follow-ups "
         "on those channels are POSTed there as signed JSON.",

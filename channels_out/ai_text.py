@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from conversations.classifier.llm import complete, transcript_line
+from followup_project.db_connections import give_back_connection
 
 MAX_CHARS = 320  # two SMS segments; longer reads as spam and costs more
 HISTORY_LENGTH = 20
@@ -93,7 +94,9 @@ def checked_text(answer: str | None) -> str:
 
 def ai_text(follow_up, model: str, **extra) -> str:
     """`extra` goes to litellm.completion (tests: mock_response=...)."""
-    answer = complete(model, build_messages(text_context(follow_up)), max_tokens=300, **extra)
+    messages = build_messages(text_context(follow_up))
+    give_back_connection()  # no connection held while the model writes
+    answer = complete(model, messages, max_tokens=300, **extra)
     return checked_text(answer)
 
 

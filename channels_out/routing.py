@@ -1,4 +1,4 @@
-"""Which sender carries a channel, and the address to send to."""
+"""Which sender carries a channel, the address to send to, and the number it is sent from."""
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -42,3 +42,14 @@ def address(channel: str, contact) -> str:
     if channel == Channel.EMAIL:
         return contact.email
     return str(contact.pk)
+
+
+def sending_number(bot, channel: str) -> str:
+    """The number `bot` sends `channel` from, as written (no "whatsapp:" prefix): its own,
+    else the project-wide one; "" when there is none or the channel has no numbers.
+    `bot` may be None (the project-wide number then)."""
+    if channel == Channel.WHATSAPP:
+        return (bot and bot.whatsapp_from) or settings.TWILIO_WHATSAPP_FROM
+    if channel == Channel.SMS:
+        return (bot and bot.sms_from) or settings.TWILIO_SMS_FROM
+    return ""

@@ -22,6 +22,8 @@ REASONS = {
     "outside_messaging_window": "Past the platform's 24-hour window, with no phone number to switch to SMS.",
     "opted_out": "The contact opted out: no follow-up on any channel until they send START.",
     "no_sending_window": "No time inside both the working hours and the contact hours within 7 days.",
+    "too_late": "It could only have gone out later than the bot's late cut-off after its planned time.",
+    "replanned": "A newer message restarted the cadence while this one was waiting for the provider.",
     "daily_limit": "The contact had already had the bot's daily limit of follow-ups in the last 24 hours.",
     "send_outcome_unknown": "The send started but no outcome was recorded; it is never retried.",
 }

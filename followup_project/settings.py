@@ -80,8 +80,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Reuse database connections across requests and tasks (a new PostgreSQL connection costs
 # about 6 ms: the webhook served twice the requests with them); each is checked before
 # reuse, so a restarted database is survived.
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DB_POOL", default=True):
+    # A pool per process instead: a dispatcher's sending threads each need a connection only
+    # for a moment, and 32 threads in each of several workers would otherwise hold more
+    # connections than PostgreSQL allows (100 by default). Connections are checked before reuse.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=8),
+        "timeout": 30,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django refuses both at once
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -121,8 +132,21 @@ DISPATCH_TIME_BUDGET_SECONDS = env.int("DISPATCH_TIME_BUDGET_SECONDS", default=3
 # Sends are recorded in bulk at least this often (and at the end of each batch): a crash
 # leaves at most this much of a batch sent but unrecorded (send_outcome_unknown).
 DISPATCH_RECORD_SECONDS = env.float("DISPATCH_RECORD_SECONDS", default=0.5)
-# A claimed follow-up with no recorded outcome after this long is failed, never resent.
+# A follow-up handed to the provider with no recorded outcome after this long is failed,
+# never resent; one claimed but never handed over (a crashed dispatcher) is taken back
+# after CLAIM_TIMEOUT_SECONDS and sent by another.
 SEND_OUTCOME_TIMEOUT_SECONDS = env.int("SEND_OUTCOME_TIMEOUT_SECONDS", default=600)
+CLAIM_TIMEOUT_SECONDS = env.int("CLAIM_TIMEOUT_SECONDS", default=120)
+# Provider calls one dispatcher makes at once (threads waiting on the network).
+DISPATCH_SEND_CONCURRENCY = env.int("DISPATCH_SEND_CONCURRENCY", default=32)
+# Every cluster worker process runs a dispatcher of its own (off: only the minute schedule).
+DISPATCH_IN_WORKERS = env.bool("DISPATCH_IN_WORKERS", default=True)
+# A sending number's next slot at most this far ahead is waited for; further, the
+# follow-up waits in our table (where a reply can still stop it).
+PACING_MAX_WAIT_SECONDS = env.float("PACING_MAX_WAIT_SECONDS", default=1.0)
+# A provider that certainly did not take a message is tried again after about this long,
+# doubling each time (with jitter), 5 tries in all.
+SEND_RETRY_BASE_SECONDS = env.float("SEND_RETRY_BASE_SECONDS", default=2.0)
 
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
@@ -130,10 +154,11 @@ TWILIO_SMS_FROM = env("TWILIO_SMS_FROM", default="")
 TWILIO_WHATSAPP_FROM = env("TWILIO_WHATSAPP_FROM", default="")
 # Public base URL of this app, for Twilio status callbacks and signature checks behind a proxy.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
-# Twilio's HTTP transport: dotted path of a twilio.http.HttpClient subclass built with
-# timeout=; empty uses the SDK's own. Tests record requests with tests.support.twilio_transport.
-TWILIO_HTTP_CLIENT = env("TWILIO_HTTP_CLIENT", default="")
-# Seconds a Twilio or connector call may take. Past it the outcome is unknown: never resent.
+# Where the Twilio SDK sends Messages API calls. Tests and benchmarks point it at the
+# Twilio-compatible server in tests/support/twilio_server.py.
+TWILIO_API_BASE = env("TWILIO_API_BASE", default="https://api.twilio.com")
+# Seconds a Twilio or connector call may take. Past it the outcome is unknown (never resent),
+# unless no connection could be made: Twilio sends are then tried again later.
 PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=15.0)
 # Test/dev aid, deliberately not read from the environment (a stray value must never reach
 # production): when not None, every litellm call gets it as `mock_response=` and no model is
@@ -154,9 +179,11 @@ Q_CLUSTER = {
     "catch_up": False,
     "orm": "default",
 }
-if env("REDIS_URL", default=""):
+# Redis, when set, carries the task queue and the sending numbers' pacing instead of the database.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
     Q_CLUSTER.pop("orm")
-    Q_CLUSTER["redis"] = env("REDIS_URL")
+    Q_CLUSTER["redis"] = REDIS_URL
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -182,4 +209,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # The Twilio SDK logs every request's headers at INFO: ten lines per follow-up sent.
+    "loggers": {"twilio.http_client": {"level": "WARNING"}},
 }

@@ -12,6 +12,7 @@ from conversations import classifier
 from conversations.classifier.types import Classification, ClassifyInput, HistoryItem, Intent
 from conversations.models import Conversation, Message, OptOut
 from scheduling import planning
+from scheduling.claims import release_bot_claims
 from scheduling.clock import system_clock
 from scheduling.models import FollowUp
 from scheduling.rules import steps
@@ -155,9 +156,14 @@ def record_appointment_booked(conversation: Conversation, *, clock=system_clock,
     return cancelled
 
 
-def set_bot_active(bot: Bot, active: bool) -> None:
+def set_bot_active(bot: Bot, active: bool, *, clock=system_clock) -> None:
     """Switching a bot off plans nothing and cancels nothing: due follow-ups are skipped
-    (bot_inactive) by the dispatcher, which reads the flag at send time."""
-    Bot.objects.filter(pk=bot.pk).update(active=active)
+    (bot_inactive) by the dispatcher, which reads the flag at send time. Follow-ups a
+    dispatcher claimed but has not handed to the provider go back to be checked again, so
+    nothing goes out once the switch-off is acknowledged."""
+    with transaction.atomic():
+        Bot.objects.filter(pk=bot.pk).update(active=active)
+        if not active:
+            release_bot_claims(bot.pk, clock.now())
     bot.active = active
 

@@ -9,9 +9,13 @@ from conversations.models import Conversation, Message
 class FollowUp(models.Model):
     """One planned follow-up message: the source of truth for what is sent, once, when.
 
-    pending -> sending (claimed by a dispatcher, committed before any network call)
-            -> sent | failed; pending -> cancelled | skipped. Nothing goes back to pending
-    except a deferral at send time (working hours changed), which only touches pending rows.
+    pending -> sending (claimed by a dispatcher) -> handed over (`handed_at`: the last
+    checks passed, committed before the provider is called) -> sent | failed;
+    pending -> cancelled | skipped. A claimed row goes back to pending only while it was
+    never handed over: a deferral at send time (hours changed), a sending number at its
+    rate, a provider that certainly did not take it (retried with backoff), or a crashed
+    dispatcher's claim. A reply, booking or deactivation cancels or releases claimed rows
+    that were not handed over, under the same row lock as the hand-over.
     """
 
     class Status(models.TextChoices):
@@ -54,6 +58,17 @@ class FollowUp(models.Model):
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True)
+    handed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was handed to the provider (after the last checks)."
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Tries the provider refused for load (or could not be reached) before this one."
+    )
+    late_from = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Lateness counts from here (the planned time; retries and pacing waits don't move it). "
+        "Empty: the planned time.",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     delivery_status = models.CharField(max_length=16, choices=Delivery.choices, blank=True)
     provider_id = models.CharField(max_length=64, blank=True, db_index=True)
@@ -81,6 +96,10 @@ class FollowUp(models.Model):
     @property
     def deferred(self) -> bool:
         return self.planned_at != self.due_at
+
+    @property
+    def lateness_reference(self):
+        return self.late_from or self.planned_at
 
 
 class EngineEvent(models.Model):

@@ -2,8 +2,11 @@
 
 from datetime import datetime
 
+from django.db.models import Q
+
 from bots.models import Scenario
 from conversations.models import Conversation, Message
+from scheduling.claims import NOT_HANDED_OVER
 from scheduling.models import EngineEvent, FollowUp
 from scheduling.rules import steps
 from scheduling.rules.channel_choice import choose_channel
@@ -61,6 +64,7 @@ def build(
         steps_total=steps.steps_total(scenario.kind, scenario.delays),
         due_at=due_at,
         planned_at=planned_at,
+        late_from=planned_at,
         channel=channel,
         trigger_message=trigger,
         previous=previous,
@@ -84,6 +88,7 @@ def replan_first_step(follow_up: FollowUp, *, due_at: datetime, now: datetime, t
         steps_total=steps.steps_total(follow_up.scenario.kind, follow_up.scenario.delays),
         due_at=due_at,
         planned_at=planned_at,
+        late_from=planned_at,
         channel=channel,
         trigger_message=trigger,
         previous=None,
@@ -120,8 +125,10 @@ def plan_next_step(done: FollowUp, *, done_at: datetime) -> FollowUp | None:
 
 
 def cancel_pending(conversation: Conversation, *, reason: str, at: datetime) -> int:
-    return conversation.follow_ups.filter(status=FollowUp.Status.PENDING).update(
-        status=FollowUp.Status.CANCELLED, reason=reason, finished_at=at
+    """Cancel what is planned, including a claimed follow-up a dispatcher has not handed to
+    the provider yet: its hand-over then finds the row cancelled (scheduling/claims.py)."""
+    return conversation.follow_ups.filter(Q(status=FollowUp.Status.PENDING) | NOT_HANDED_OVER).update(
+        status=FollowUp.Status.CANCELLED, reason=reason, finished_at=at, claim_token=""
     )
 
 

@@ -43,3 +43,29 @@ def make_conversation(bot=None, *, channel="sms", phone="+15555550100", **contac
 
 def clock(text="2026-03-06T10:00:00-05:00") -> VirtualClock:
     return VirtualClock(at(text))
+
+
+def make_due_follow_ups(n: int, *, phone_prefix="+1555", bot=None, due=None) -> list[int]:
+    """`n` conversations, each with one pending, due, single-step follow-up (bulk inserts)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scheduling.models import FollowUp
+
+    bot = bot or make_bot(name="Fault Dental", cadences={"stopped_replying": "5m", "busy": None, "specific_time": None})
+    scenario = bot.scenario("stopped_replying")
+    due = due or timezone.now() - timedelta(minutes=1)
+    contacts = Contact.objects.bulk_create(
+        [Contact(bot=bot, first_name="Pat", phone=f"{phone_prefix}{i:07d}") for i in range(n)], batch_size=2000
+    )
+    conversations = Conversation.objects.bulk_create(
+        [Conversation(bot=bot, contact=c, channel="sms") for c in contacts], batch_size=2000
+    )
+    follow_ups = FollowUp.objects.bulk_create(
+        [FollowUp(conversation=c, scenario=scenario, kind=scenario.kind, step=1, steps_total=1, due_at=due,
+                  planned_at=due, late_from=due, channel="sms", created_at=due - timedelta(minutes=5))
+         for c in conversations],
+        batch_size=2000,
+    )
+    return [f.pk for f in follow_ups]

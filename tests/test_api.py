@@ -21,8 +21,9 @@ PHONE = "+15555550100"
 
 @pytest.fixture
 def bot():
-    # Default cadences (stopped_replying 1h, 1d; busy 2h, 1d) and no working hours: always open.
-    return Bot.objects.create(name="Ana Dental", timezone="America/New_York")
+    # Default cadences (stopped_replying 1h, 1d; busy 2h, 1d), no working hours and no contact
+    # hours: always open, whatever the time of day the suite runs at (the API uses the real clock).
+    return Bot.objects.create(name="Ana Dental", timezone="America/New_York", contact_hours_enabled=False)
 
 
 @pytest.fixture

@@ -70,6 +70,18 @@ def test_a_non_2xx_answer_is_a_send_error(connector, status):
 
 
 @pytest.mark.django_db
+def test_the_loaded_bot_is_used_without_a_query(connector, django_assert_num_queries):
+    bot = make_bot(connector_url=connector.url, connector_secret=SECRET)
+    with django_assert_num_queries(0):
+        ConnectorSender().send(Outgoing(follow_up_id=7, bot_id=bot.pk, conversation_id=3, channel="facebook",
+                                        to="42", text="Still there?", bot=bot))
+    with django_assert_num_queries(1):  # a caller without the bot: it is looked up
+        ConnectorSender().send(outgoing(bot))
+    assert len(connector.hits) == 2
+    assert all(verify_signature(SECRET, hit["body"], hit["headers"]["x-followup-signature"]) for hit in connector.hits)
+
+
+@pytest.mark.django_db
 def test_an_answer_without_an_id_is_fine(connector):
     connector.answer = b""
     bot = make_bot(connector_url=connector.url, connector_secret=SECRET)

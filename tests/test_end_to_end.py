@@ -1,8 +1,8 @@
 """The product as it runs: a live web server, a real Django-Q2 cluster process, Twilio's
-signed webhooks over HTTP, and the real Twilio SDK whose HTTP transport alone is replaced
-by a recorder (tests/support/twilio_transport.py), since Twilio's servers are out of reach."""
+signed webhooks over HTTP, and the real Twilio SDK pointed (TWILIO_API_BASE) at the test
+Twilio server on 127.0.0.1 (tests/support/twilio_server.py), since Twilio's servers are
+out of reach."""
 
-import json
 import os
 import signal
 import subprocess
@@ -20,9 +20,10 @@ from twilio.request_validator import RequestValidator
 
 from scheduling.models import FollowUp
 from tests.factories import make_bot
+from tests.support import twilio_harness
 
 ROOT = Path(__file__).resolve().parents[1]
-AUTH_TOKEN = "e2e-twilio-auth-token"
+AUTH_TOKEN = twilio_harness.AUTH_TOKEN  # the test Twilio server's; it signs the webhooks too
 PHONE = "+15555550123"
 
 
@@ -46,28 +47,24 @@ def wait_for(condition, *, seconds=90, what="condition"):
 
 
 @pytest.fixture
-def environment(live_server, tmp_path, settings):
-    transport_log = tmp_path / "twilio-requests.jsonl"
-    transport_log.touch()
+def environment(live_server, settings, twilio_server):
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
         "FOLLOWUP_SENDER": "live",
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_ACCOUNT_SID": twilio_server.account_sid,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_SMS_FROM": "+15555550000",
-        "TWILIO_HTTP_CLIENT": "tests.support.twilio_transport.RecordingTwilioHttp",
-        "TWILIO_TRANSPORT_LOG": str(transport_log),
+        "TWILIO_API_BASE": twilio_server.base_url,
         "PUBLIC_BASE_URL": live_server.url,
         "Q_WORKERS": "2",
     }
     for key in ("FOLLOWUP_SENDER", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_SMS_FROM",
-                "TWILIO_HTTP_CLIENT", "PUBLIC_BASE_URL"):
+                "TWILIO_API_BASE", "PUBLIC_BASE_URL"):
         setattr(settings, key, env[key])
-    os.environ["TWILIO_TRANSPORT_LOG"] = str(transport_log)
     cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    yield live_server, transport_log
+    yield live_server, twilio_server
     os.killpg(cluster.pid, signal.SIGTERM)
     try:
         cluster.wait(timeout=30)
@@ -82,7 +79,7 @@ def signed_post(url: str, params: dict):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_follow_up_goes_out_once_through_twilio_from_the_cluster(environment, admin_user, client):
-    server, transport_log = environment
+    server, twilio_server = environment
     bot = make_bot(name="Bright Smile", cadences={"stopped_replying": "1m"})
     inbound_url = f"{server.url}/webhooks/twilio/{bot.pk}/inbound/"
     inbound = {"From": PHONE, "To": "+15555550000", "Body": "hi, do you do whitening?", "MessageSid": "SM" + "1" * 32}
@@ -113,13 +110,12 @@ def test_a_follow_up_goes_out_once_through_twilio_from_the_cluster(environment, 
     follow_up = wait_for(lambda: FollowUp.objects.filter(pk=follow_up.pk, status="sent").first(),
                          what="the follow-up to be sent")
     wait_for(lambda: _finished_tasks() >= 2, what="both dispatch tasks to finish")
-    requests_made = [json.loads(line) for line in transport_log.read_text().splitlines()]
-    messages = [r for r in requests_made if r["url"].endswith("/Messages.json")]
-    assert len(messages) == 1
-    assert messages[0]["data"]["To"] == PHONE and messages[0]["data"]["From"] == "+15555550000"
-    assert follow_up.provider_id and follow_up.text == messages[0]["data"]["Body"]
+    [message] = twilio_server.messages()
+    assert message["to"] == PHONE and message["from"] == "+15555550000"
+    assert follow_up.provider_id == message["sid"] and follow_up.text == message["body"]
 
     status_url = f"{server.url}/webhooks/twilio/status/"
+    assert message["status_callback"] == status_url
     callback = {"MessageSid": follow_up.provider_id, "MessageStatus": "delivered"}
     assert requests.post(status_url, data=callback, timeout=30).status_code == 403
     assert signed_post(status_url, callback).status_code == 200

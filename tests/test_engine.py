@@ -8,6 +8,7 @@ from channels_out.senders.base import SendError
 from channels_out.senders.console import RecordingSender
 from conversations.models import OptOut
 from scheduling import events
+from scheduling.claims import hand_over
 from scheduling.dispatch import claim, dispatch_due
 from scheduling.models import FollowUp
 from tests.factories import at, clock, make_bot, make_conversation
@@ -157,13 +158,26 @@ def test_a_refused_send_is_failed_with_the_provider_reason_and_the_cadence_stops
     assert (follow_up.status, follow_up.reason) == (S.FAILED, "twilio_error 21211: invalid 'To' number")
 
 
-def test_a_claim_is_exclusive_and_a_stale_claim_is_never_resent():
+def test_a_claim_is_exclusive_and_a_crashed_claim_never_handed_over_is_sent_by_another():
     conversation, c, sender = make_conversation(), clock(), RecordingSender()
     events.record_outbound(conversation, "Hi Ana!", clock=c)
     c.set(at("2026-03-06T10:05:00-05:00"))
     assert len(claim(c.now(), "worker-a", 10)) == 1
     assert claim(c.now(), "worker-b", 10) == []  # already claimed: nobody else gets it
-    c.set(c.now() + timedelta(minutes=30))  # worker-a crashed mid-send
+    c.set(c.now() + timedelta(minutes=3))  # worker-a crashed before handing it over
+    report = dispatch_due(c, sender=sender)
+    assert (report.released, report.sent, len(sender.sent)) == (1, 1, 1)
+
+
+def test_a_crashed_claim_handed_over_is_never_resent():
+    conversation, c, sender = make_conversation(), clock(), RecordingSender()
+    events.record_outbound(conversation, "Hi Ana!", clock=c)
+    c.set(at("2026-03-06T10:05:00-05:00"))
+    [claimed_id] = claim(c.now(), "worker-a", 10)
+    assert hand_over(claimed_id, "worker-a", c.now())  # then worker-a crashed mid-call
+    c.set(c.now() + timedelta(minutes=3))
+    assert dispatch_due(c, sender=sender).outcome_unknown == 0  # not yet: it may still answer
+    c.set(c.now() + timedelta(minutes=30))
     report = dispatch_due(c, sender=sender)
     assert report.outcome_unknown == 1 and sender.sent == []
     follow_up = conversation.follow_ups.get()

@@ -29,10 +29,9 @@ from django.utils import timezone
 from channels_out.senders.console import RecordingSender
 from conversations.models import Contact, Conversation
 from scheduling.clock import VirtualClock
-from scheduling.dispatch import dispatch_due, fail_stale_claims
+from scheduling.dispatch import dispatch_due, sweep_stale_claims
 from scheduling.models import FollowUp
-from tests.factories import make_bot
-from tests.support.twilio_transport import read_log
+from tests.factories import make_due_follow_ups
 from tests.test_end_to_end import database_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,25 +60,6 @@ def wait_for(condition, *, seconds, what, interval=0.05):
     raise AssertionError(f"timed out after {seconds}s waiting for {what}")
 
 
-def make_due_follow_ups(n: int, *, phone_prefix="+1555") -> list[int]:
-    """`n` conversations, each with one pending, due, single-step follow-up (bulk inserts)."""
-    bot = make_bot(name="Fault Dental", cadences={"stopped_replying": "5m", "busy": None, "specific_time": None})
-    scenario = bot.scenario("stopped_replying")
-    due = timezone.now() - timedelta(minutes=1)
-    contacts = Contact.objects.bulk_create(
-        [Contact(bot=bot, first_name="Pat", phone=f"{phone_prefix}{i:07d}") for i in range(n)], batch_size=2000
-    )
-    conversations = Conversation.objects.bulk_create(
-        [Conversation(bot=bot, contact=c, channel="sms") for c in contacts], batch_size=2000
-    )
-    follow_ups = FollowUp.objects.bulk_create(
-        [FollowUp(conversation=c, scenario=scenario, kind=scenario.kind, step=1, steps_total=1, due_at=due,
-                  planned_at=due, channel="sms", created_at=due - timedelta(minutes=5)) for c in conversations],
-        batch_size=2000,
-    )
-    return [f.pk for f in follow_ups]
-
-
 def read_ids(path: Path) -> list[int]:
     if not path.exists():
         return []
@@ -87,13 +67,13 @@ def read_ids(path: Path) -> list[int]:
     return [int(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def sweep_after_timeout() -> tuple[int, RecordingSender]:
-    """The stale-claims sweep as the next dispatcher pass would run it, once the send-outcome
-    timeout has passed: a virtual clock past it, and a sender that must never be called."""
-    later = VirtualClock(timezone.now() + timedelta(seconds=settings.SEND_OUTCOME_TIMEOUT_SECONDS + 60))
+def sweep_after(seconds: float):
+    """The stale-claims sweep as the next dispatcher pass would run it `seconds` from now
+    (a virtual clock), with a recording sender: (its report, what it sent)."""
+    later = VirtualClock(timezone.now() + timedelta(seconds=seconds))
     sender = RecordingSender()
     report = dispatch_due(later, sender=sender)
-    return report.outcome_unknown, sender
+    return report, sender
 
 
 def statuses() -> Counter:
@@ -146,8 +126,9 @@ def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(
     processes = []
     for n, path in enumerate(files):
         args = [sys.executable, "-m", "tests.support.dispatcher_worker", str(path), "--batch-size", str(BATCH)]
-        if n == 0:
-            args += ["--hang-after", str(HANG_AFTER)]
+        # The victim sends one at a time, so the rest of its batch is claimed but never
+        # handed over when it dies; the survivors send in parallel.
+        args += ["--hang-after", str(HANG_AFTER), "--concurrency", "1"] if n == 0 else ["--concurrency", "4"]
         with open(tmp_path / f"worker-{n}.out", "w") as out, open(tmp_path / f"worker-{n}.err", "w") as err:
             processes.append(subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=err,
                                               start_new_session=True))
@@ -183,48 +164,47 @@ def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(
     assert set(all_recorded) <= ids
     assert all(r["sent"] > 0 for r in reports), f"every survivor took part: {reports}"
 
-    # Before the timeout the victim's claims are left alone: nobody can know yet whether
-    # they went out, and the survivors never touched them.
-    stuck = set(FollowUp.objects.filter(status=Status.SENDING).values_list("id", flat=True))
+    # Before the timeouts the victim's claims are left alone: nobody can know yet whether
+    # it is still working on them, and the survivors never touched them.
+    stuck = dict(FollowUp.objects.filter(status=Status.SENDING).values_list("id", "handed_at"))
     assert stuck, "the victim died holding claimed rows"
     assert len(stuck) <= BATCH
-    assert fail_stale_claims(timezone.now()) == 0
+    assert sweep_stale_claims(timezone.now()) == (0, 0)
     assert statuses()[Status.PENDING] == 0, statuses()
+    handed = {i for i, at in stuck.items() if at is not None}
+    never_handed = set(stuck) - handed
+    assert never_handed, "the victim held rows of its batch it had not started"
 
-    unknown_count, sweep_sender = sweep_after_timeout()
-    assert unknown_count == len(stuck)
-    assert sweep_sender.sent == [], "the sweep resent something"
+    # The victim's last send reached the "provider" but not the database: it was handed
+    # over, so it is never sent again; the rest of its batch never reached the provider.
+    limbo = set(recorded[0]) - set(FollowUp.objects.filter(status=Status.SENT).values_list("id", flat=True))
+    assert recorded[0][HANG_AFTER - 1] in limbo and limbo <= handed
+    assert not never_handed & set(all_recorded)
+
+    # After the claim timeout the rows never handed over are taken back and sent, once.
+    report, sweep_sender = sweep_after(settings.CLAIM_TIMEOUT_SECONDS + 60)
+    assert (report.released, report.outcome_unknown) == (len(never_handed), 0)
+    assert {m.follow_up_id for m in sweep_sender.sent} == never_handed
+
+    # After the send-outcome timeout the handed-over ones fail as unknown, never resent.
+    report, sweep_sender = sweep_after(settings.SEND_OUTCOME_TIMEOUT_SECONDS + 60)
+    assert report.outcome_unknown == len(handed) and sweep_sender.sent == [], "the sweep resent something"
 
     counts = statuses()
     assert counts[Status.PENDING] == 0 and counts[Status.SENDING] == 0, counts
     assert set(counts) <= {Status.SENT, Status.FAILED}, counts
     failed = dict(FollowUp.objects.filter(status=Status.FAILED).values_list("id", "reason"))
-    assert set(failed) == stuck
+    assert set(failed) == handed
     assert set(failed.values()) == {"send_outcome_unknown"}
-
     sent = set(FollowUp.objects.filter(status=Status.SENT).values_list("id", flat=True))
-    assert sent | stuck == ids  # every row has an outcome
-    assert sent <= set(all_recorded), "a row is marked sent that no sender ever sent"
-    assert set(all_recorded) - sent <= stuck
+    assert sent | handed == ids  # every row has an outcome
     for n in range(1, WORKERS):
         assert set(recorded[n]) <= sent, "a survivor's send was not recorded as sent"
-
-    # The victim's last send reached the "provider" but not the database: it must be one of
-    # the send_outcome_unknown rows, and (checked above) nobody sent it again.
-    limbo = set(recorded[0]) - sent
-    assert recorded[0][HANG_AFTER - 1] in limbo
-    assert limbo <= stuck
-    # The rest of the victim's batch was claimed, never sent, and is now failed, not resent.
-    assert stuck - limbo, "the victim held unstarted rows of its batch"
-    assert not (stuck - limbo) & set(all_recorded)
-    print(f"\nkill: survivors sent {[r['sent'] for r in reports]}, the victim {len(recorded[0])} before dying; "
-          f"{len(stuck)} send_outcome_unknown, {len(limbo)} of them reached the provider")
 
 
 # --- a real Django-Q2 cluster while PostgreSQL restarts ---------------------------------
 
 RESTART_ROWS = 1_000
-AUTH_TOKEN = "faults-twilio-auth-token"
 
 
 def pg_ctl_env():
@@ -270,7 +250,7 @@ def enqueue_dispatch_if_idle():
     db_retrying(go)
 
 
-def test_a_postgres_restart_mid_dispatch_loses_nothing_and_sends_nothing_twice(tmp_path):
+def test_a_postgres_restart_mid_dispatch_loses_nothing_and_sends_nothing_twice(tmp_path, twilio_server):
     pgbin, pgdata = pg_ctl_env()
     from django_q.models import Schedule
 
@@ -280,18 +260,15 @@ def test_a_postgres_restart_mid_dispatch_loses_nothing_and_sends_nothing_twice(t
     ids = set(make_due_follow_ups(RESTART_ROWS, phone_prefix="+1444"))
     phone_of = dict(FollowUp.objects.values_list("id", "conversation__contact__phone"))
 
-    transport_log = tmp_path / "twilio-requests.jsonl"
-    transport_log.touch()
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
         "FOLLOWUP_SENDER": "live",
         "LLM_MODEL": "",
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_SMS_FROM": "+15555550000",
-        "TWILIO_HTTP_CLIENT": "tests.support.twilio_transport.RecordingTwilioHttp",
-        "TWILIO_TRANSPORT_LOG": str(transport_log),
+        "TWILIO_ACCOUNT_SID": twilio_server.account_sid,
+        "TWILIO_AUTH_TOKEN": twilio_server.auth_token,
+        "TWILIO_SMS_FROM": "55555",  # a short code: 100/s, so pacing leaves the restart something to cut
+        "TWILIO_API_BASE": twilio_server.base_url,
         "PUBLIC_BASE_URL": "",
         "Q_WORKERS": "2",
         "DISPATCH_BATCH_SIZE": "10",
@@ -333,8 +310,10 @@ def test_a_postgres_restart_mid_dispatch_loses_nothing_and_sends_nothing_twice(t
     finally:
         stop(cluster, grace=30)  # SIGTERM: running passes (3 s budgets) finish first
 
-    unknown_count, sweep_sender = sweep_after_timeout()
-    assert sweep_sender.sent == []
+    # Past both timeouts: claims never handed over are taken back and sent (here by a
+    # recording sender: they never reached Twilio); handed-over ones fail as unknown.
+    report, sweep_sender = sweep_after(settings.SEND_OUTCOME_TIMEOUT_SECONDS + 60)
+    unknown_count, resent = report.outcome_unknown, {m.follow_up_id for m in sweep_sender.sent}
 
     counts = statuses()
     assert counts[Status.PENDING] == 0 and counts[Status.SENDING] == 0, counts
@@ -348,12 +327,12 @@ def test_a_postgres_restart_mid_dispatch_loses_nothing_and_sends_nothing_twice(t
     assert sent | set(failed) == ids  # nothing lost
     assert len(failed) <= 100, f"{len(failed)} rows failed: far more than the passes in flight at the restart"
 
-    messages = [r for r in read_log(transport_log) if r["url"].endswith("/Messages.json")]
-    to_counts = Counter(m["data"]["To"] for m in messages)
+    to_counts = Counter(m["to"] for m in twilio_server.messages())
     twice = [to for to, n in to_counts.items() if n > 1]
     assert not twice, f"sent twice through Twilio: {twice[:20]}"
-    sent_phones = {phone_of[i] for i in sent}
+    assert not {phone_of[i] for i in resent} & set(to_counts), "taken back although Twilio had it"
+    sent_phones = {phone_of[i] for i in sent - resent}
     assert sent_phones <= set(to_counts), "a row is marked sent that Twilio never received"
     assert set(to_counts) - sent_phones <= {phone_of[i] for i in failed}
     print(f"\nrestart: {before} sent before, {len(sent)} sent in all, {len(failed)} send_outcome_unknown, "
-          f"{unknown_count} by the sweep")
+          f"{unknown_count} by the sweep, {len(resent)} taken back and sent after it")

@@ -77,3 +77,11 @@ def test_the_daily_limit_counts_the_24_hours_before_the_send():
 def test_a_stop_or_reply_wins_over_the_daily_limit():
     state = replace(OK, daily_limit=1, recent_sends=(NOW - timedelta(hours=1),), contact_wrote_since_planned=True)
     assert decide(state).reason == "contact_replied"
+
+
+def test_later_than_the_cut_off_after_its_planned_time_is_skipped_too_late():
+    two_hours = timedelta(hours=2)
+    assert decide(replace(OK, late_from=NOW - two_hours, late_cutoff=two_hours)).action == "send"
+    late = decide(replace(OK, late_from=NOW - two_hours - timedelta(seconds=1), late_cutoff=two_hours))
+    assert (late.action, late.reason) == ("skip", "too_late")
+    assert decide(replace(OK, late_from=NOW - timedelta(days=3), late_cutoff=None)).action == "send"

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,9 @@ class Outgoing:
     extra: dict = field(default_factory=dict)
     # The dispatcher's clock at send time, for senders that tell the receiver (None: now).
     sent_at: datetime | None = None
+    # The bot, already loaded by the dispatcher (numbers, connector settings): senders
+    # must not query it per message. None only where a caller has no bot at hand.
+    bot: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,12 @@ class SendResult:
 
 class SendError(Exception):
     """The provider refused the message; str() is the reason recorded on the follow-up."""
+
+
+class ProviderBusy(SendError):
+    """The provider certainly did not take the message (throttled: HTTP 429 / Twilio 20429,
+    its queue full; or the connection failed before the request was sent). The follow-up
+    waits and is tried again later; str() is the reason recorded on the attempt."""
 
 
 class Sender:

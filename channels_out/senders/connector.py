@@ -9,6 +9,7 @@ a network error or timeout propagates, because the connector may have delivered 
 import hashlib
 import hmac
 import json
+import threading
 
 import requests
 from django.conf import settings
@@ -19,6 +20,16 @@ from channels_out.senders.base import Outgoing, Sender, SendError, SendResult
 
 SIGNATURE_HEADER = "X-Followup-Signature"
 TIMESTAMP_HEADER = "X-Followup-Timestamp"
+
+_local = threading.local()
+
+
+def session() -> requests.Session:
+    """This thread's HTTP session, kept between sends so connections are reused."""
+    found = getattr(_local, "session", None)
+    if found is None:
+        found = _local.session = requests.Session()
+    return found
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -36,7 +47,9 @@ class ConnectorSender(Sender):
     name = "connector"
 
     def send(self, message: Outgoing) -> SendResult:
-        bot = Bot.objects.filter(pk=message.bot_id).only("connector_url", "connector_secret").first()
+        bot = message.bot
+        if bot is None:  # a caller without the dispatcher's loaded bot
+            bot = Bot.objects.filter(pk=message.bot_id).only("connector_url", "connector_secret").first()
         if bot is None or not bot.connector_url:
             raise SendError("no_connector_configured")
         if not bot.connector_secret:
@@ -56,8 +69,8 @@ class ConnectorSender(Sender):
             SIGNATURE_HEADER: sign(bot.connector_secret, body),
             TIMESTAMP_HEADER: str(int(sent_at.timestamp())),
         }
-        response = requests.post(bot.connector_url, data=body, headers=headers,
-                                 timeout=settings.PROVIDER_TIMEOUT_SECONDS, allow_redirects=False)
+        response = session().post(bot.connector_url, data=body, headers=headers,
+                                  timeout=settings.PROVIDER_TIMEOUT_SECONDS, allow_redirects=False)
         if not 200 <= response.status_code < 300:
             raise SendError(f"connector_http_{response.status_code}")
         return SendResult(provider_id=_provider_id(response), delivery_status="sent")

@@ -15,7 +15,9 @@ class EmailSender(Sender):
     def send(self, message: Outgoing) -> SendResult:
         if not message.to:
             raise SendError("no_email_address")
-        bot = Bot.objects.filter(pk=message.bot_id).only("name").first()
+        bot = message.bot
+        if bot is None:  # a caller without the dispatcher's loaded bot
+            bot = Bot.objects.filter(pk=message.bot_id).only("name").first()
         subject = f"A message from {bot.name}" if bot else "A message for you"
         try:
             send_mail(subject, message.text, settings.DEFAULT_FROM_EMAIL, [message.to])

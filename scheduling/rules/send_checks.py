@@ -33,6 +33,8 @@ class DueState:
     contact_tz: ZoneInfo | None = None  # None = the bot's
     daily_limit: int | None = None  # None = no limit
     recent_sends: tuple[datetime, ...] = ()  # this bot's follow-ups to the contact, last 24 h
+    late_from: datetime | None = None  # its planned time (default: now)
+    late_cutoff: timedelta | None = None  # None = never too late
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ def decide(state: DueState) -> Decision:
         return Decision("skip", reason="scenario_disabled")
     if state.opted_out:  # the contact asked the business to stop: every channel
         return Decision("skip", reason="opted_out")
+    if state.late_cutoff is not None and state.late_from is not None \
+            and utc(state.now) - utc(state.late_from) > state.late_cutoff:
+        return Decision("skip", reason="too_late")  # after an outage: out of context by now
     opens = next_sending_time(
         state.due_at or state.now, not_before=state.now, working=state.windows, bot_tz=state.tz,
         contact_window=state.contact_window, contact_tz=state.contact_tz or state.tz,

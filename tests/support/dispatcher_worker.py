@@ -1,6 +1,7 @@
 """A dispatcher as its own OS process, for the fault tests (tests/test_faults.py).
 
     DATABASE_URL=... python -m tests.support.dispatcher_worker OUT_FILE [--batch-size N] [--hang-after K]
+        [--concurrency C]
 
 Runs the real `scheduling.dispatch.dispatch_due` on the system clock with a sender that
 appends "<follow_up_id>\\n" to OUT_FILE, flushed and fsynced before it returns: the moment
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +34,7 @@ def main(argv=None) -> int:
     parser.add_argument("out_file")
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--hang-after", type=int, default=0)
+    parser.add_argument("--concurrency", type=int, default=None)
     args = parser.parse_args(argv)
 
     import django
@@ -43,20 +46,24 @@ def main(argv=None) -> int:
     from scheduling.dispatch import dispatch_due
 
     fd = os.open(args.out_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    lock = threading.Lock()
 
     class FileRecordingSender(Sender):
         name = "file-recording"
         count = 0
 
         def send(self, message: Outgoing) -> SendResult:
-            os.write(fd, f"{message.follow_up_id}\n".encode())
-            os.fsync(fd)  # accepted by the "provider": durable before we return
-            self.count += 1
-            if args.hang_after and self.count == args.hang_after:
+            with lock:  # the dispatcher calls senders from several threads
+                os.write(fd, f"{message.follow_up_id}\n".encode())
+                os.fsync(fd)  # accepted by the "provider": durable before we return
+                self.count += 1
+                hang = args.hang_after and self.count == args.hang_after
+            if hang:
                 time.sleep(HANG_SECONDS)
             return SendResult(provider_id=f"file-{message.follow_up_id}", delivery_status="sent")
 
-    report = dispatch_due(system_clock, sender=FileRecordingSender(), batch_size=args.batch_size)
+    report = dispatch_due(system_clock, sender=FileRecordingSender(), batch_size=args.batch_size,
+                          concurrency=args.concurrency)
     os.close(fd)
     print(json.dumps({k: v for k, v in vars(report).items() if k != "outcomes"}), flush=True)
     return 0
