@@ -44,9 +44,13 @@ def scalar(query: str, params=None, url: str | None = None):
 
 
 class NoopSender:
-    """Accepts every message at once: the benchmarks measure the engine, not a provider."""
+    """Accepts every message at once: the benchmarks measure the engine, not a provider.
+    Local (no network wait: the dispatcher calls it inline, as it does the console sender)
+    and not paced (no sending number's rate)."""
 
     name = "noop"
+    remote = False
+    paced = False
 
     def send(self, message):
         from channels_out.senders.base import SendResult
@@ -54,10 +58,44 @@ class NoopSender:
         return SendResult(provider_id=f"noop{message.follow_up_id}", delivery_status="sent")
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process on this machine (e.g. a PostgreSQL backend)."""
+def process_cpu_seconds(pid: int, children: bool = False) -> float:
+    """User + system CPU time of a process on this machine; `children`: plus that of its
+    children it has reaped (e.g. PostgreSQL backends that have exited)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float | None:
+    """CPU time of the whole benchmark PostgreSQL server so far: the postmaster, its live
+    processes (backends, a connection pool's idle ones included) and those that exited.
+    None when the server is not ours to see (no PGDATA)."""
+    try:
+        postmaster = int(Path(os.environ["PGDATA"], "postmaster.pid").read_text().split()[0])
+        total = process_cpu_seconds(postmaster, children=True)
+    except (KeyError, OSError, ValueError):
+        return None
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def close_db() -> None:
+    """Close this process's database connections, the connection pool's too (the product
+    pools PostgreSQL connections: DB_POOL), e.g. before CREATE DATABASE ... TEMPLATE."""
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        conn.close()
+        if hasattr(conn, "close_pool"):
+            conn.close_pool()
 
 
 # --- N worker processes ---------------------------------------------------------------
@@ -77,7 +115,9 @@ def worker_done(result: dict) -> None:
     print(json.dumps(result), flush=True)
 
 
-def run_workers(module: str, count: int, args: list[str], env: dict | None = None) -> tuple[float, list[dict]]:
+def run_workers(module: str, count: int, args: list[str], env: dict | None = None,
+                on_go=None) -> tuple[float, list[dict]]:
+    """`on_go`: called once every worker is ready, just before they are told to start."""
     procs = [
         subprocess.Popen([PYTHON, "-m", module, *args], cwd=ROOT, env={**os.environ, **(env or {})},
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -86,6 +126,8 @@ def run_workers(module: str, count: int, args: list[str], env: dict | None = Non
     for p in procs:
         if p.stdout.readline().strip() != "ready":
             raise RuntimeError(f"worker {module} failed to start")
+    if on_go:
+        on_go()
     started = time.time()
     for p in procs:
         p.stdin.write("go\n")

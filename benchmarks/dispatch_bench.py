@@ -5,10 +5,11 @@ checks, text, no-op send, record, plan the next step) until nothing is due.
 """
 
 import argparse
+import threading
 import time
 from collections import Counter
 
-from benchmarks.common import (NoopSender, process_cpu_seconds, run_workers, sql, worker_done,
+from benchmarks.common import (NoopSender, postgres_cpu_seconds, run_workers, sql, worker_done,
                                worker_wait_for_go)
 
 
@@ -17,6 +18,7 @@ def worker(batch: int, profile_to: str | None = None) -> None:
 
     setup_django()
     from django.db import connection
+    from django.db.backends.signals import connection_created
 
     from scheduling import dispatch
     from scheduling.clock import system_clock
@@ -33,55 +35,89 @@ def worker(batch: int, profile_to: str | None = None) -> None:
             claim_seconds[0] += time.perf_counter() - started
 
     dispatch.claim = timed_claim
+    # Statements of every thread: the sending threads take a connection from the pool
+    # (each checkout is a new DatabaseWrapper connection) for their hand-over UPDATE.
     queries = QueryCounter()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
+
+    def count_queries(sender, connection, **kwargs):
+        if queries not in connection.execute_wrappers:
+            connection.execute_wrappers.append(queries)
+
+    connection_created.connect(count_queries, weak=False)
+    connection.ensure_connection()
     sender = NoopSender()
     profiler = None
+    thread_profilers = {}
     if profile_to:
         import cProfile
 
         profiler = cProfile.Profile()
+        # cProfile follows one thread: the sending threads (text, pacing, hand-over, send)
+        # each get their own profiler around send_one, merged with the main thread's below.
+        real_send_one = dispatch.send_one
+        main_thread = threading.get_ident()
+
+        def profiled_send_one(*args, **kwargs):
+            if threading.get_ident() == main_thread:  # inline: the main profiler sees it
+                return real_send_one(*args, **kwargs)
+            mine = thread_profilers.setdefault(threading.get_ident(), cProfile.Profile())
+            mine.enable()
+            try:
+                return real_send_one(*args, **kwargs)
+            finally:
+                mine.disable()
+
+        dispatch.send_one = profiled_send_one
     start = worker_wait_for_go()
-    cpu, pg_cpu = time.process_time(), process_cpu_seconds(backend)
+    cpu = time.process_time()
     if profiler:
         profiler.enable()
     totals = Counter()
-    with connection.execute_wrapper(queries):
-        while True:
-            report = dispatch.dispatch_due(system_clock, sender=sender, batch_size=batch)
-            totals.update({k: v for k, v in vars(report).items() if isinstance(v, int)})
-            if not report.claimed:
-                break
+    while True:
+        report = dispatch.dispatch_due(system_clock, sender=sender, batch_size=batch)
+        totals.update({k: v for k, v in vars(report).items() if isinstance(v, int)})
+        if not report.claimed:
+            break
     end = time.time()
-    cpu, pg_cpu = time.process_time() - cpu, process_cpu_seconds(backend) - pg_cpu
+    cpu = time.process_time() - cpu
     if profiler:
+        import pstats
+
         profiler.disable()
         profiler.dump_stats(profile_to)
+        if thread_profilers:
+            threads = pstats.Stats(*thread_profilers.values())
+            threads.dump_stats(profile_to + ".threads")
     worker_done({"start": start, "end": end, **totals, "claim_seconds": claim_seconds[0],
-                 "queries": queries.count, "query_seconds": queries.seconds, "cpu_seconds": cpu,
-                 "pg_cpu_seconds": pg_cpu})
+                 "queries": queries.count, "query_seconds": queries.seconds, "cpu_seconds": cpu})
 
 
 class QueryCounter:
-    """A connection.execute_wrapper: counts statements and the time spent waiting on them."""
+    """A connection.execute_wrapper: counts statements and the time spent waiting on them
+    (summed over the threads that use it)."""
 
     def __init__(self):
         self.count, self.seconds = 0, 0.0
+        self._lock = threading.Lock()
 
     def __call__(self, execute, sql_text, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql_text, params, many, context)
         finally:
-            self.count += 1
-            self.seconds += time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            with self._lock:
+                self.count += 1
+                self.seconds += elapsed
 
 
 def run(pop, workers: int, batch: int, profile_to: str | None = None) -> dict:
     args = ["worker", "--batch", str(batch)] + (["--profile", profile_to] if profile_to else [])
-    wall, results = run_workers("benchmarks.dispatch_bench", workers, args)
+    pg_cpu = []
+    wall, results = run_workers("benchmarks.dispatch_bench", workers, args,
+                                on_go=lambda: pg_cpu.append(postgres_cpu_seconds()))
+    after = postgres_cpu_seconds()
+    pg_seconds = after - pg_cpu[0] if after is not None and pg_cpu[0] is not None else None
     sent = sum(r["sent"] for r in results)
     return {"workers": workers, "wall": wall, "sent": sent, "claimed": sum(r["claimed"] for r in results),
             "rate": sent / wall if wall else 0.0, "us_per_fu": wall * 1e6 * workers / max(sent, 1),
@@ -89,7 +125,7 @@ def run(pop, workers: int, batch: int, profile_to: str | None = None) -> dict:
             "queries_per_fu": sum(r["queries"] for r in results) / max(sent, 1),
             "db_us_per_fu": sum(r["query_seconds"] for r in results) * 1e6 / max(sent, 1),
             "cpu_us_per_fu": sum(r["cpu_seconds"] for r in results) * 1e6 / max(sent, 1),
-            "pg_cpu_us_per_fu": sum(r["pg_cpu_seconds"] for r in results) * 1e6 / max(sent, 1),
+            "pg_cpu_us_per_fu": pg_seconds * 1e6 / max(sent, 1) if pg_seconds is not None else None,
             "check": verify(pop, sent)}
 
 

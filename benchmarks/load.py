@@ -56,8 +56,8 @@ def write_lua_data(requests: list, path: Path) -> None:
         f.write("}\n")
 
 
-def start_gunicorn(port: int, workers: int, log: Path, database_url: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "false", "TWILIO_AUTH_TOKEN": TOKEN,
+def start_gunicorn(port: int, workers: int, log: Path, database_url: str, token: str = TOKEN) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "false", "TWILIO_AUTH_TOKEN": token,
            "PUBLIC_BASE_URL": "", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [str(Path(PYTHON).with_name("gunicorn")), "followup_project.wsgi:application", "--bind", f"127.0.0.1:{port}",

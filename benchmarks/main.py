@@ -2,6 +2,11 @@
 prints the table, also written to benchmarks/results/latest.md (quick.md for --quick).
 
     python -m benchmarks.main [--quick] [--sizes 10000,100000,1000000] [--only dispatch,naive,...]
+
+Phases: naive (one Django-Q2 Schedule per follow-up), dispatch (the dispatcher with a no-op
+sender, 1 and 2 processes, at each size), profile, events, load (the webhook under wrk),
+provider (the real cluster and Twilio SDK against the test Twilio server: sends/s, 429s,
+pacing, and a reply storm; benchmarks/provider_bench.py).
 """
 
 import argparse
@@ -14,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import database_url, scalar, setup_django, sql
+from benchmarks.common import close_db, database_url, scalar, setup_django, sql
 
 RESULTS = Path(__file__).with_name("results")
-PHASES = ["naive", "dispatch", "profile", "events", "load"]
+PHASES = ["naive", "dispatch", "profile", "events", "load", "provider"]
 
 
 def options(argv):
@@ -32,6 +37,10 @@ def options(argv):
                    help="run each dispatch measurement N times and keep the fastest (on a busy machine)")
     p.add_argument("--naive-due", type=int, help="due follow-ups in the naive run (default 1000)")
     p.add_argument("--load-seconds", type=int, help="wrk duration (default 30)")
+    p.add_argument("--provider-rows", type=int, help="due follow-ups in each provider run (default 6000)")
+    p.add_argument("--provider-replies", type=int, help="contacts replying in the reply storm (default 2000)")
+    p.add_argument("--provider-concurrency", type=int, default=64,
+                   help="DISPATCH_SEND_CONCURRENCY of each qcluster process in the provider phase (default 64)")
     p.add_argument("--only", help=f"comma-separated phases among {','.join(PHASES)}")
     p.add_argument("--out", help="where to write the table (default results/latest.md; --quick: results/quick.md)")
     o = p.parse_args(argv)
@@ -41,6 +50,8 @@ def options(argv):
     o.naive_due = o.naive_due or (200 if quick else 1000)
     o.load_seconds = o.load_seconds or (8 if quick else 30)
     o.events = 300 if quick else 2000
+    o.provider_rows = o.provider_rows or (1000 if quick else 6000)
+    o.provider_replies = o.provider_replies or (300 if quick else 2000)
     o.classifier_messages = 5000 if quick else 50000
     o.out = o.out or str(RESULTS / ("quick.md" if quick else "latest.md"))
     o.workers = [int(w) for w in o.workers.split(",")]
@@ -57,10 +68,9 @@ def log(message: str) -> None:
 def main(argv=None) -> int:
     o = options(argv)
     setup_django()
-    from django.db import connection
     from django.utils import timezone
 
-    from benchmarks import dispatch_bench, events_bench, limit, load, naive, report, seed
+    from benchmarks import dispatch_bench, events_bench, limit, load, naive, provider_bench, report, seed
 
     results = {"machine": report.machine(scalar("SHOW server_version")),
                "options": {"due": o.due, "batch": o.batch, "quick": o.quick, "repeat": o.repeat}, "seeding": []}
@@ -70,11 +80,17 @@ def main(argv=None) -> int:
     log("creating bots")
     sql("TRUNCATE bots_bot, django_q_task, django_q_ormq CASCADE")
     bots = seed.create_bots()
-    connection.close()  # CREATE DATABASE ... TEMPLATE needs the template idle
+    close_db()  # CREATE DATABASE ... TEMPLATE needs the template idle
+    main_db = database_url().rsplit("/", 1)[1]
+    provider_url = None
+    if "provider" in o.only:
+        # Its own copy of the database as it is now (migrated, the bots): its own rows.
+        provider_url = database_url(main_db + "_provider")
+        sql(f'DROP DATABASE IF EXISTS "{main_db}_provider"')
+        sql(f'CREATE DATABASE "{main_db}_provider" TEMPLATE "{main_db}"')
 
     if "naive" in o.only:
         # A copy of the database as it is now (migrated, bots, nothing else): its own rows and schedules.
-        main_db = database_url().rsplit("/", 1)[1]
         name = main_db + "_naive"
         url = database_url(name)
         sql(f'DROP DATABASE IF EXISTS "{name}"')
@@ -97,7 +113,7 @@ def main(argv=None) -> int:
                 continue
             if size in (min(o.sizes), max(o.sizes)):
                 results["explain"].append((size, dispatch_bench.explain_claim(o.batch)))
-                connection.close()
+                close_db()
             for workers in o.workers:
                 row = {"size": size, **best_of(o.repeat, pop, lambda: dispatch_bench.run(pop, workers, o.batch))}
                 row["limit"] = best_of(o.repeat, pop, lambda: limit.run(pop, workers, o.batch))
@@ -116,11 +132,21 @@ def main(argv=None) -> int:
         log("event handling")
         results["classifier"] = events_bench.classifier_rate(o.classifier_messages)
         results["events"] = events_bench.record_inbound_rate(pop, o.events)
-        connection.close()
+        close_db()
 
     if "load" in o.only:
         log(f"load: wrk for {o.load_seconds} s against gunicorn on 127.0.0.1")
         results["load"] = load.run(pop, o.load_seconds, workdir)
+
+    if "provider" in o.only:
+        log(f"provider: {o.provider_rows:,} due follow-ups, 8 bots with short codes, real qcluster and Twilio SDK "
+            f"against the test Twilio server (150 ms, 100 at once), 1 then 2 processes, then a reply storm of "
+            f"{o.provider_replies:,}")
+        results["provider"] = provider_bench.run(provider_url, bots, workdir, rows=o.provider_rows,
+                                                 storm_replies=o.provider_replies,
+                                                 concurrency=o.provider_concurrency, log=log)
+        log(f"  check: {results['provider']['check']}")
+        sql(f'DROP DATABASE IF EXISTS "{main_db}_provider" WITH (FORCE)')
 
     text = report.render(results)
     print(text)
@@ -131,6 +157,7 @@ def main(argv=None) -> int:
     shutil.rmtree(workdir, ignore_errors=True)
     failed = [k for k in ("naive", "events") if "FAILED" in str(results.get(k, {}).get("check", ""))]
     failed += ["load" for ld in results.get("load", []) if "FAILED" in ld["check"]]
+    failed += ["provider" for pr in [results.get("provider")] if pr and "FAILED" in pr["check"]]
     failed += ["dispatch" for d in results.get("dispatch", [])
                if "FAILED" in d["check"] + d["limit"]["check"]]
     return 1 if failed else 0
@@ -152,8 +179,15 @@ def write_profile(stats_file: Path, out: Path, due: int) -> dict:
     """The top of the profile (by own and by cumulative time) to a small text file, and
     the profiled time summed by area: Django's ORM, the driver, the engine's own code..."""
     buf = io.StringIO()
-    buf.write(f"cProfile of one dispatch worker sending {due:,} follow-ups (times include cProfile's overhead)\n")
+    buf.write(f"cProfile of one dispatch worker sending {due:,} follow-ups, its main thread and its sending "
+              f"threads together (times include cProfile's overhead)\n")
+    threads_file = Path(str(stats_file) + ".threads")
+    main_only = pstats.Stats(str(stats_file))
     stats = pstats.Stats(str(stats_file), stream=buf)
+    threads_time = 0.0
+    if threads_file.exists():
+        stats.add(str(threads_file))
+        threads_time = pstats.Stats(str(threads_file)).total_tt
     areas = {}
     for (filename, _, _), (_, _, own, _, _) in stats.stats.items():
         area = profile_area(filename)
@@ -163,7 +197,30 @@ def write_profile(stats_file: Path, out: Path, due: int) -> dict:
     stats.sort_stats("cumulative").print_stats(40)
     out.write_text(buf.getvalue())
     ranked = sorted(((a, t / total) for a, t in areas.items()), key=lambda x: -x[1])
-    return {"file": out.name, "areas": ranked[:8]}
+    functions = {}
+    for (filename, _, name), (_, _, _, cumulative, _) in stats.stats.items():
+        key = (Path(filename).name, name)
+        functions[key] = functions.get(key, 0.0) + cumulative
+    return {"file": out.name, "areas": ranked[:8], "main_thread_seconds": main_only.total_tt,
+            "sending_threads_seconds": threads_time, "per_follow_up_us": {
+                label: functions[key] * 1e6 / max(due, 1) for label, key in PROFILE_SPOTS.items() if key in functions}}
+
+
+# Where the time of the per-row work goes: cumulative time of these functions (both the main
+# thread and the sending threads), per follow-up.
+# (Functions of the same file name and name are summed: Contact.tz and Bot.tz both count
+# as models.py tz.)
+PROFILE_SPOTS = {
+    "claim (per batch)": ("dispatch.py", "claim"),
+    "_load: the batch's rows (per batch)": ("dispatch.py", "_load"),
+    "due_state: the checks' inputs": ("dispatch.py", "due_state"),
+    "of which Contact.tz / Bot.tz (a contact's zone, else its bot's)": ("models.py", "tz"),
+    "send_one: text, pace, hand-over, send": ("dispatch.py", "send_one"),
+    "of which compose (text)": ("compose.py", "compose"),
+    "of which hand_over (one UPDATE per row)": ("claims.py", "hand_over"),
+    "of which give_back_connection": ("db_connections.py", "give_back_connection"),
+    "record_delivered (bulk, per batch)": ("recording.py", "record_delivered"),
+}
 
 
 def profile_area(filename: str) -> str:

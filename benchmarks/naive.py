@@ -48,7 +48,9 @@ def run(pop, url: str, workers: int = 2, timeout: float = 300) -> dict:
     """Start the cluster; the clock starts when it says it is running (its start-up is
     not counted) and stops at the last follow-up's finished_at."""
     schedules = add_schedules(url)
-    env = {**os.environ, "DATABASE_URL": url, "Q_WORKERS": str(workers), "LOG_LEVEL": "INFO"}
+    # DISPATCH_IN_WORKERS off: the workers run only the schedules' tasks, no dispatcher of their own.
+    env = {**os.environ, "DATABASE_URL": url, "Q_WORKERS": str(workers), "LOG_LEVEL": "INFO",
+           "DISPATCH_IN_WORKERS": "false"}
     cluster = subprocess.Popen([PYTHON, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
     running = threading.Event()

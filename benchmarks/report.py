@@ -10,6 +10,9 @@ TARGETS = {
     "times_naive": 20,
     "cost_growth": 1.5,  # µs per follow-up at the largest size / at the smallest
     "classifier_rate": 5000,  # messages/s
+    # Issue 9 (sending under provider conditions):
+    "noop_rate": 1800,  # no-op dispatch with 2 workers: no slower than before the provider work
+    "provider_share": 0.6,  # sends/s with 2 qcluster processes / the test server's capacity
 }
 
 
@@ -66,6 +69,11 @@ def targets(r: dict) -> list[tuple[str, str, bool]]:
             rows.append((f"cost per follow-up at {single[-1]['size']:,} ≤ {TARGETS['cost_growth']}× that at "
                          f"{single[0]['size']:,}", f"{growth:.2f}× ({single[0]['us_per_fu']:,.0f} → "
                          f"{single[-1]['us_per_fu']:,.0f} µs)", growth <= TARGETS["cost_growth"]))
+        if widest >= 2:
+            rows.append((f"no-op dispatch ≥ {TARGETS['noop_rate']:,}/s with 2 workers, every size (issue 9: no "
+                         "slower than before)", f"lowest {low['rate']:,.0f}/s at {low['size']:,} pending",
+                         low["rate"] >= TARGETS["noop_rate"]))
+    rows += provider_targets(r.get("provider"))
     if r.get("classifier"):
         rate = r["classifier"]["rate"]
         rows.append((f"rule classifier ≥ {TARGETS['classifier_rate']:,} messages/s", f"{rate:,.0f}/s",
@@ -74,6 +82,104 @@ def targets(r: dict) -> list[tuple[str, str, bool]]:
         errors = sum(ld["errors"] for ld in r["load"])
         rows.append(("webhook under load: no error, no non-2xx", f"{errors} errors", errors == 0))
     return rows
+
+
+def provider_targets(pr: dict | None) -> list:
+    if not pr:
+        return []
+    rows = []
+    default = [x for x in pr["runs"] if x["pool"] == pr["runs"][0]["pool"]]
+    two = next((x for x in default if x["processes"] == 2), None)
+    need = TARGETS["provider_share"] * pr["capacity"]
+    if two:
+        rows.append((f"sends/s with 2 qcluster processes ≥ {TARGETS['provider_share']:.0%} of the test server's "
+                     f"capacity ({need:,.0f}/s)", f"{two['rate']:,.0f}/s ({two['ratio']:.0%}; steady "
+                     f"{two['steady_rate']:,.0f}/s; DB pool {two['pool']})", two["rate"] >= need))
+        other = [x for x in pr["runs"] if x["processes"] == 2 and x is not two]
+        for x in other:
+            rows.append((f"  the same with DB_POOL_MAX_SIZE={x['pool']} (not a target: what the pool costs)",
+                         f"{x['rate']:,.0f}/s ({x['ratio']:.0%}; steady {x['steady_rate']:,.0f}/s)",
+                         x["rate"] >= need))
+    s = pr["storm_run"]["storm"]
+    rows.append(("reply storm: 0 follow-ups handed to the provider after their contact's reply was answered",
+                 f"{s['handed_after_reply']} (of {s['answered']:,} replies; {s['sent_before_reply']:,} sent before "
+                 f"their reply, {s['cancelled']:,} cancelled)", s["handed_after_reply"] == 0))
+    every = pr["runs"] + [pr["storm_run"]]
+    lost = sum(x["lost"] for x in every)
+    rows.append(("0 lost (every due row sent, or cancelled by its reply)", f"{lost} in {len(every)} runs", lost == 0))
+    dups = sum(x["duplicates"] + x["duplicate_to"] for x in every)
+    rows.append(("0 duplicates (the test server's count)", f"{dups} in {len(every)} runs", dups == 0))
+    busiest = max(x["max_number_segments_per_second"] for x in every)
+    rows.append((f"no number above its rate ({pr['number_rate']} segments/s, a short code)",
+                 f"busiest second of any number: {busiest} segments", busiest <= pr["number_rate"]))
+    return rows
+
+
+def _cpu_ms(run: dict, prefix: str, sent: int) -> str:
+    return f"{sum(v['seconds'] for k, v in run['cpu']['parts'].items() if k.startswith(prefix)) * 1e3 / sent:.2f}"
+
+
+def render_provider(pr: dict) -> list[str]:
+    out = ["## Sending through the real cluster and Twilio SDK, against the test Twilio server", "",
+           f"{pr['rows']:,} due SMS follow-ups over {pr['bots']} bots, each with its own short code "
+           f"({', '.join(pr['numbers'])}; {pr['number_rate']} segments/s each); `manage.py qcluster` processes with "
+           f"Q_WORKERS=1 (each worker runs a dispatcher), FOLLOWUP_SENDER=live, DISPATCH_SEND_CONCURRENCY="
+           f"{pr['concurrency']} per process; the test Twilio server in its own process answers after "
+           f"{pr['latency'] * 1000:.0f} ms, at most {pr['server_concurrency']} requests at once (429 / 20429 beyond): "
+           f"capacity {pr['capacity']:,.0f} sends/s.", "",
+           "| qcluster processes | DB pool per process | sent | seconds | sends/s | steady /s | of capacity | 429s met "
+           "| rows retried (tries) | lost | duplicates | busiest number (limit) | most in flight (limit) "
+           "| CPU ms per send: clusters / PostgreSQL / Twilio server | CPU cores busy: whole machine |",
+           "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+    rows = pr["runs"] + [pr["storm_run"]]
+    for x in rows:
+        label = f"{x['processes']}" + (" + reply storm" if "storm" in x else "")
+        machine = x["cpu"]["parts"]["machine"]
+        sent = max(x["sent"], 1)
+        out.append(
+            f"| {label} | {x['pool']} | {x['sent']:,} / {x['rows']:,} | {x['span']:.1f} | {x['rate']:,.0f} | "
+            f"{x['steady_rate']:,.0f} | {x['ratio']:.0%} | {x['answered_429']:,} | {x['retried_rows']:,} "
+            f"({x['attempts']:,}) | {x['lost']} | {x['duplicates'] + x['duplicate_to']} | "
+            f"{x['max_number_segments_per_second']}/s ({pr['number_rate']}/s) | {x['max_in_flight']} "
+            f"({pr['server_concurrency']}) | {_cpu_ms(x, 'qcluster', sent)} / {_cpu_ms(x, 'PostgreSQL', sent)} / "
+            f"{_cpu_ms(x, 'test Twilio', sent)} | {machine['cores']:.2f} of {os.cpu_count()} |")
+    out += ["", "seconds and sends/s: messages the server accepted, from its first to its last arrival (rows retried "
+            "after a 429 come last, after their backoff); steady: over the middle 80% of them. 429s met: answered 429 by the server; rows retried: rows with attempts > 0 at the end "
+            "(tries: the sum of attempts), all sent later. lost: rows not sent at the end (in the storm run: neither "
+            "sent nor cancelled by their contact's reply). Busiest number: the most segments one sending number had "
+            "accepted within any second. CPU, from /proc over the run (release to the last row finished): per send "
+            "sent, of every process of the qcluster(s), of the whole PostgreSQL server, of the test server (in the "
+            "storm run the webhook's gunicorn, not shown, takes its share); the whole machine from /proc/stat.", "",
+            "Where a batch's time goes (medians over the full batches of each run: a batch is one claim token; the "
+            "small batches of rows retried after a 429 are only counted):", "",
+            "| qcluster processes | DB pool | batches (small ones) | rows per batch | claim → first hand-over ms "
+            "| first → last hand-over ms | last hand-over → recorded ms | batch ms | rows/s per batch |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for x in rows:
+        b = x.get("batches") or {}
+        if not b:
+            continue
+        label = f"{x['processes']}" + (" + reply storm" if "storm" in x else "")
+        out.append(f"| {label} | {x['pool']} | {b['batches']} ({b.get('small_batches', 0)}) | {b['rows']} | {b['to_first_hand_over_ms']:,.0f} | "
+                   f"{b['hand_over_spread_ms']:,.0f} | {b['last_hand_over_to_recorded_ms']:,.0f} | "
+                   f"{b['batch_ms']:,.0f} | {b['rows_per_second_per_batch']:,.0f} |")
+    st = pr["storm_run"]["storm"]
+    out += ["", f"Reply storm: while 2 qcluster processes send the {pr['rows']:,} follow-ups, {st['replies']:,} of "
+            f"the contacts (spread over the sending order, in random order) reply \"STOP\" or \"in a meeting\" "
+            f"through the signed Twilio inbound webhook (gunicorn, {st['gunicorn_workers']} workers, on 127.0.0.1; "
+            f"{st['threads']} client threads).", "",
+            "| replies answered 200 | of which while follow-ups were still going out | not answered | seconds "
+            "| replies/s | hand-overs after the reply was answered | provider arrivals after it | sent before their "
+            "reply | cancelled by it |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            f"| {st['answered']:,} | {st.get('answered_while_sending', 0):,} | {st['failed']} | {st['seconds']:.1f} | "
+            f"{st['reply_rate']:,.0f} | "
+            f"{st['handed_after_reply']} | {st['arrived_after_reply']} | {st['sent_before_reply']:,} | "
+            f"{st['cancelled']:,} |", "",
+            "A hand-over is the follow-up's `handed_at`, committed before the provider call; a reply counts from "
+            "the moment its HTTP 200 came back. A provider arrival after the answer is a message the server "
+            "received after it (its hand-over came before the answer: it was already on its way).", ""]
+    return out
 
 
 def render(r: dict) -> str:
@@ -99,9 +205,10 @@ def render(r: dict) -> str:
                        f"{_n(d['us_per_fu'])} | {_n(d['claim_us_per_fu'])} | {d['queries_per_fu']:.1f} | "
                        f"{_n(d['db_us_per_fu'])} | {_n(d['cpu_us_per_fu'])} | {_n(d['pg_cpu_us_per_fu'])} | {check} |")
         out += ["", "µs per follow-up = wall time × workers / follow-ups sent; 'of which claim' = time inside "
-                "claim(); DB wait = time the workers spent in their SQL statements (COMMITs not counted); worker CPU "
-                "and PostgreSQL CPU = CPU time of the worker processes and of their database backends, all per "
-                "follow-up sent. The limit's rows are the same due rows, claimed and marked sent by bare SQL. Seeding: "
+                "claim(); queries and DB wait = the workers' SQL statements and the time spent in them, all threads "
+                "(COMMITs not counted); worker CPU = CPU time of the worker processes (all threads); PostgreSQL CPU "
+                "= CPU time of the whole PostgreSQL server meanwhile; all per follow-up sent. The sender is a no-op, "
+                "local (called inline, like the console sender), not paced. The limit's rows are the same due rows, claimed and marked sent by bare SQL. Seeding: "
                 + ", ".join(f"{s:,} rows in {t:.0f} s" for s, t in r["seeding"]), ""]
     n = r.get("naive")
     if n:
@@ -143,6 +250,8 @@ def render(r: dict) -> str:
         out += ["", "Every request is signed (X-Twilio-Signature) and distinct (MessageSid, phone number; a third "
                 "are contacts with a pending follow-up, the rest new numbers). 'check': the messages stored match "
                 "the requests answered.", ""]
+    if r.get("provider"):
+        out += render_provider(r["provider"])
     rows = targets(r)
     if rows:
         out += ["## Targets", "", "| target | measured | |", "|---|---|---|"]
@@ -150,8 +259,14 @@ def render(r: dict) -> str:
         out.append("")
     if r.get("profile"):
         p = r["profile"]
-        out += ["## Where a dispatch worker's time goes (cProfile, one run, 1 worker)", "",
+        out += ["## Where a dispatch worker's time goes (cProfile, one run, 1 worker, no-op sender)", "",
                 "| area | share of profiled time |", "|---|---:|"]
         out += [f"| {area} | {share:.0%} |" for area, share in p["areas"]]
+        if p.get("per_follow_up_us"):
+            out += ["", "| function (cumulative, with what it calls) | µs per follow-up (profiled) |", "|---|---:|"]
+            out += [f"| {label} | {us:,.0f} |" for label, us in p["per_follow_up_us"].items()]
+        if p.get("sending_threads_seconds"):
+            out += ["", f"Profiled seconds: main thread {p['main_thread_seconds']:.2f}, sending threads "
+                    f"{p['sending_threads_seconds']:.2f}."]
         out += ["", f"Top functions: {p['file']} beside this file.", ""]
     return "\n".join(out)

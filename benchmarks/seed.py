@@ -35,7 +35,8 @@ class Population:
 
 def create_bots(count: int = BOTS) -> list[int]:
     """Bots through the ORM (their scenarios come from the post_save signal), open all
-    week so a due follow-up is never deferred whatever the time of day of the run."""
+    week, with no contact hours and no daily limit (a new bot's defaults since contract v2),
+    so a due follow-up is never deferred or skipped whatever the time of day of the run."""
     from datetime import time
 
     from bots.models import Bot, Scenario, WorkingWindow
@@ -43,7 +44,8 @@ def create_bots(count: int = BOTS) -> list[int]:
     ids = []
     for i in range(count):
         bot = Bot.objects.create(name=f"Clinic {i}", timezone=TIMEZONES[i % len(TIMEZONES)],
-                                 booking_link=f"https://book.example.com/{i}")
+                                 booking_link=f"https://book.example.com/{i}", contact_hours_enabled=False,
+                                 max_follow_ups_per_day=None)
         WorkingWindow.objects.bulk_create(WorkingWindow(bot=bot, weekday=d, start=time(0), end=None) for d in range(7))
         if i % 5 == 0:  # some bots write their own text
             Scenario.objects.filter(bot=bot).update(
@@ -87,11 +89,12 @@ SELECT 2 * n, n, 'outbound', 'bot', channel, 'It is $90. Would you like to book?
 FROM seed;
 
 INSERT INTO scheduling_followup (id, conversation_id, scenario_id, kind, step, steps_total, due_at, planned_at,
-    channel, status, reason, trigger_message_id, text, text_source, created_at, claim_token, delivery_status, provider_id)
+    late_from, attempts, channel, status, reason, trigger_message_id, text, text_source, created_at, claim_token,
+    delivery_status, provider_id)
 SELECT n, n, s.id, seed.kind,
        CASE WHEN seed.kind <> 'specific_time' AND n %% 3 = 0 THEN 2 ELSE 1 END,
        CASE WHEN seed.kind = 'specific_time' THEN 1 ELSE 2 END,
-       t.planned_at, t.planned_at, CASE WHEN channel IN ('sms', 'email') THEN channel ELSE 'sms' END,
+       t.planned_at, t.planned_at, t.planned_at, 0, CASE WHEN channel IN ('sms', 'email') THEN channel ELSE 'sms' END,
        'pending', '', 2 * n, '', '', coalesce(last_inbound_at, %(now)s - interval '3 days') + interval '5 minutes', '', '', ''
 FROM seed
 JOIN bots_scenario s ON s.bot_id = seed.bot_id AND s.kind = seed.kind
@@ -134,8 +137,11 @@ def reset(pop: Population) -> None:
         conn.execute(f"DELETE FROM scheduling_followup WHERE id > {m['scheduling_followup']}")
         conn.execute(f"""UPDATE scheduling_followup SET status = 'pending', reason = '', claimed_at = NULL,
                          claim_token = '', finished_at = NULL, text = '', text_source = '', sent_message_id = NULL,
-                         provider_id = '', delivery_status = ''
+                         provider_id = '', delivery_status = '', handed_at = NULL, attempts = 0
                          WHERE {pop.due_where()} AND status <> 'pending'""")
+        # Lateness counts from now: however long the whole run takes, the late cut-off (2 hours
+        # by default) never skips the due slice as too_late.
+        conn.execute(f"UPDATE scheduling_followup SET late_from = now() WHERE {pop.due_where()}")
         for table in RUN_CREATED[1:]:
             conn.execute(f"DELETE FROM {table} WHERE id > {m[table]}")
         conn.execute("DELETE FROM django_q_task; DELETE FROM django_q_ormq")

@@ -53,3 +53,8 @@ def sending_number(bot, channel: str) -> str:
     if channel == Channel.SMS:
         return (bot and bot.sms_from) or settings.TWILIO_SMS_FROM
     return ""
+
+
+def senders_are_remote() -> bool:
+    """Whether the configured senders wait on the network (any but the console)."""
+    return settings.FOLLOWUP_SENDER != "console"

@@ -10,7 +10,7 @@ was in the provider's hands when the reply arrived.
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from conversations.models import Conversation
@@ -31,10 +31,20 @@ def claimed(ids, token: str):
 
 def hand_over(follow_up_id: int, token: str, now: datetime) -> bool:
     """Mark the row handed to the provider; False when it is no longer ours to send (a reply
-    cancelled it, a deactivation or a sweep took it back). Autocommitted before the call."""
-    return bool(
-        FollowUp.objects.filter(NOT_HANDED_OVER, pk=follow_up_id, claim_token=token).update(handed_at=now)
-    )
+    cancelled it, a deactivation or a sweep took it back). Autocommitted before the call.
+
+    Written in SQL: it runs once per send, and the ORM's query building cost several times
+    the statement itself."""
+    handed_at = FollowUp._meta.get_field("handed_at").get_db_prep_save(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_HAND_OVER, [handed_at, follow_up_id, token, Status.SENDING])
+        return cursor.rowcount == 1
+
+
+_HAND_OVER = (
+    f"UPDATE {FollowUp._meta.db_table} SET handed_at = %s "
+    "WHERE id = %s AND claim_token = %s AND status = %s AND handed_at IS NULL"
+)
 
 
 def requeue(ids, token: str | None, now: datetime, *, reason: str = "", refused: bool = False, **changes) -> int:

@@ -102,7 +102,11 @@ def dispatch_due(clock=system_clock, *, sender=None, batch_size=None, time_budge
     deadline = monotonic() + time_budget if time_budget is not None else None
     report = DispatchReport()
     report.released, report.outcome_unknown = sweep_stale_claims(clock.now())
-    pool = None
+    pool = _pool(concurrency, sender)
+    if isinstance(pool, SendPool):
+        # Each batch ends with a wave of provider calls still in flight while the pool idles:
+        # batches of several waves keep it busy (about 80% with four).
+        batch_size = max(batch_size, 4 * concurrency)
     try:
         while deadline is None or monotonic() < deadline:
             token = uuid.uuid4().hex
@@ -110,16 +114,21 @@ def dispatch_due(clock=system_clock, *, sender=None, batch_size=None, time_budge
             if not ids:
                 break
             report.claimed += len(ids)
-            if pool is None:
-                pool = InlinePool() if concurrency <= 1 or connection.in_atomic_block else SendPool(concurrency)
             run = _Batch(ids, token, clock, report, sender=sender, on_sent=on_sent, deadline=deadline,
                          monotonic=monotonic, sleep=sleep)
             if not run.handle(pool):
                 break
     finally:
-        if pool is not None:
-            pool.close()
+        pool.close()
     return report
+
+
+def _pool(concurrency: int, sender):
+    """Threads for senders that wait on the network, outside a transaction; else inline."""
+    remote = sender.remote if sender is not None else routing.senders_are_remote()
+    if concurrency <= 1 or connection.in_atomic_block or not remote:
+        return InlinePool()
+    return SendPool(concurrency)
 
 
 class _Batch:
@@ -185,27 +194,29 @@ def send_one(follow_up: FollowUp, decision: Decision, token: str, clock, *, send
     """Text, pace, hand over, call the provider: one row, in a pool thread. Writes only the
     hand-over (and the pace); the caller records the outcome."""
     attempt = Attempt("lost", follow_up, decision)
+    sender = sender or routing.sender_for(decision.channel)
+    conversation = follow_up.conversation
     try:
         attempt.text, attempt.source = compose(follow_up, previous=previous)
-        if not _wait_for_slot(follow_up, decision.channel, attempt, clock, sleep):
+        if sender.paced and not _wait_for_slot(follow_up, decision.channel, attempt, clock, sleep):
             return attempt
         if not hand_over(follow_up.pk, token, clock.now()):
             return attempt  # a reply, a booking or a deactivation took it back first
-        give_back_connection()
+        if sender.remote:
+            give_back_connection()
     except DatabaseError as exc:
         # Nothing went to the provider. Drop this thread's broken connection; the row goes back.
         log.warning("database error before sending follow-up %s: %s", follow_up.pk, exc)
         connection.close()
         attempt.outcome = "released"
         return attempt
-    conversation = follow_up.conversation
     outgoing = Outgoing(
         follow_up_id=follow_up.pk, bot_id=conversation.bot_id, conversation_id=conversation.pk,
         channel=decision.channel, to=routing.address(decision.channel, conversation.contact),
         text=attempt.text, sent_at=clock.now(), bot=conversation.bot,
     )
     try:
-        attempt.result = (sender or routing.sender_for(decision.channel)).send(outgoing)
+        attempt.result = sender.send(outgoing)
     except ProviderBusy as exc:
         attempt.outcome, attempt.reason = "retried", f"provider_busy: {exc}"
     except SendError as exc:
@@ -233,6 +244,7 @@ def _wait_for_slot(follow_up, channel: str, attempt: Attempt, clock, sleep) -> b
         attempt.retry_at = datetime.fromtimestamp(slot.at, tz=clock.now().tzinfo)
         return False
     if slot.at > now:
+        give_back_connection()  # not held while waiting for the slot
         sleep(slot.at - now)
     return True
 
@@ -308,7 +320,10 @@ def _load(ids, token: str):
         .select_related("scenario", "conversation__bot", "conversation__contact", "trigger_message")
         .prefetch_related("conversation__bot__working_windows", "conversation__contact__opt_outs")
     )
-    by_id = {f.pk: f for f in rows}
+    by_id = {}
+    for f in rows:
+        f.conversation.contact.bot = f.conversation.bot  # the same bot: Contact.tz reads it, no query
+        by_id[f.pk] = f
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -14,13 +14,19 @@ from django.db import connections
 
 
 class SendPool:
+    """Threads start with the first job: a pass with nothing due starts none."""
+
     def __init__(self, size: int):
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._threads = [threading.Thread(target=self._work, name=f"send-{i}", daemon=True) for i in range(size)]
-        for thread in self._threads:
-            thread.start()
+        self._size = size
+        self._threads: list[threading.Thread] = []
 
     def submit(self, fn, *args) -> Future:
+        if not self._threads:
+            self._threads = [threading.Thread(target=self._work, name=f"send-{i}", daemon=True)
+                             for i in range(self._size)]
+            for thread in self._threads:
+                thread.start()
         future: Future = Future()
         self._jobs.put((future, fn, args))
         return future

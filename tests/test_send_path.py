@@ -225,6 +225,8 @@ def test_the_dispatcher_keeps_a_long_code_to_its_rate_and_the_rest_waits_in_the_
         c.set(c.now() + timedelta(seconds=seconds))
 
     class Timing(Sender):
+        paced = True  # like Twilio's
+
         def send(self, message):
             sent_at.append(c.now())
             return sender.send(message)
@@ -238,3 +240,14 @@ def test_the_dispatcher_keeps_a_long_code_to_its_rate_and_the_rest_waits_in_the_
     assert len(sent_at) == 6
     gaps = [(b - a).total_seconds() for a, b in zip(sent_at, sent_at[1:])]
     assert min(gaps) >= 1.0  # never two in one second from a long code
+
+
+def test_a_sender_without_a_rate_is_not_paced(settings):
+    pacing._RATES.clear()
+    bot = make_bot(sms_from="+15555550100")
+    c = clock()
+    for i in range(3):
+        events.record_outbound(make_conversation(bot, phone=f"+1555555{i:04d}"), "Hi!", clock=c)
+    c.set(at("2026-03-06T10:05:00-05:00"))
+    assert dispatch_due(c, sender=RecordingSender()).sent == 3  # the console/recording senders
+    assert not SendingNumber.objects.exists()

@@ -39,6 +39,11 @@ class ProviderBusy(SendError):
 
 class Sender:
     name = "sender"
+    # Waits on the network (a provider): the dispatcher calls it from its pool of threads
+    # and holds no database connection meanwhile. A local sender is called inline.
+    remote = True
+    # Sends from a number with a rate per second (SMS, WhatsApp): the dispatcher paces it.
+    paced = False
 
     def send(self, message: Outgoing) -> SendResult:  # pragma: no cover - interface
         raise NotImplementedError

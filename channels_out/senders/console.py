@@ -9,6 +9,7 @@ log = logging.getLogger("followups.console")
 
 class ConsoleSender(Sender):
     name = "console"
+    remote = False
 
     def send(self, message: Outgoing) -> SendResult:
         log.info("follow-up %s via %s to %s: %s", message.follow_up_id, message.channel, message.to, message.text)
@@ -20,6 +21,7 @@ class RecordingSender(Sender):
     outside world would be."""
 
     name = "recording"
+    remote = False
 
     def __init__(self):
         self.sent: list[Outgoing] = []

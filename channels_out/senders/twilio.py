@@ -96,6 +96,7 @@ def not_connected(exc: Exception) -> bool:
 
 class TwilioSender(Sender):
     name = "twilio"
+    paced = True
 
     def send(self, message: Outgoing) -> SendResult:
         if message.channel not in (Channel.SMS, Channel.WHATSAPP):
