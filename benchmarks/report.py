@@ -147,7 +147,8 @@ def render_provider(pr: dict) -> list[str]:
             "after a 429 come last, after their backoff); steady: over the middle 80% of them. 429s met: answered 429 by the server; rows retried: rows with attempts > 0 at the end "
             "(tries: the sum of attempts), all sent later. lost: rows not sent at the end (in the storm run: neither "
             "sent nor cancelled by their contact's reply). Busiest number: the most segments one sending number had "
-            "accepted within any second. CPU, from /proc over the run (release to the last row finished): per send "
+            "accepted within any second. CPU, from /proc over the run (release to the last row finished; the storm run: "
+            "to the last reply answered): per send "
             "sent, of every process of the qcluster(s), of the whole PostgreSQL server, of the test server (in the "
             "storm run the webhook's gunicorn, not shown, takes its share); the whole machine from /proc/stat.", "",
             "Where a batch's time goes (medians over the full batches of each run: a batch is one claim token; the "

@@ -60,14 +60,16 @@ class DatabasePacer:
 
     def reserve(self, number: str, segments: int, now: float, max_wait: float) -> Slot:
         cost = segments / self._rate(number)
-        for _ in range(2):
+        for _ in range(3):
             start = self._take(number, cost, now, max_wait)
             if start is not None:
                 return Slot(True, start)
             busy_until = SendingNumber.objects.filter(number=number).values_list("next_free", flat=True).first()
-            if busy_until is not None:
+            if busy_until is None:
+                SendingNumber.objects.get_or_create(number=number)  # first message from it
+            elif busy_until > now + max_wait:
                 return Slot(False, busy_until - max_wait)
-            SendingNumber.objects.get_or_create(number=number)  # first message from it
+            # else another thread created the row meanwhile: try again
         return Slot(False, now)
 
     @staticmethod

@@ -202,14 +202,15 @@ def send_one(follow_up: FollowUp, decision: Decision, token: str, clock, *, send
             return attempt
         if not hand_over(follow_up.pk, token, clock.now()):
             return attempt  # a reply, a booking or a deactivation took it back first
-        if sender.remote:
-            give_back_connection()
     except DatabaseError as exc:
         # Nothing went to the provider. Drop this thread's broken connection; the row goes back.
         log.warning("database error before sending follow-up %s: %s", follow_up.pk, exc)
         connection.close()
         attempt.outcome = "released"
         return attempt
+    finally:
+        if sender.remote:
+            give_back_connection()  # not held across the provider call, nor by an idle thread
     outgoing = Outgoing(
         follow_up_id=follow_up.pk, bot_id=conversation.bot_id, conversation_id=conversation.pk,
         channel=decision.channel, to=routing.address(decision.channel, conversation.contact),
@@ -236,6 +237,7 @@ def _wait_for_slot(follow_up, channel: str, attempt: Attempt, clock, sleep) -> b
     number = routing.sending_number(follow_up.conversation.bot, channel) if channel in PACED_CHANNELS else ""
     if not number:
         return True
+    connection.ensure_connection()  # waiting for a pooled connection must not age `now`
     now = clock.now().timestamp()
     slot = pacer().reserve(pacing_key(channel, number), segments(attempt.text), now,
                            settings.PACING_MAX_WAIT_SECONDS)
