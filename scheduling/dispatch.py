@@ -182,11 +182,29 @@ class _Batch:
         self.report.count(attempt.follow_up.pk, attempt.outcome)
 
     def _record(self) -> None:
-        record_delivered(self.delivered, self.token)
+        record_with_retries(self.delivered, self.token, sleep=self.sleep)
         if self.on_sent:
             for d in self.delivered:
                 self.on_sent(d.follow_up)
         self.delivered.clear()
+
+
+RECORD_RETRY_WAITS = (0.5, 1, 2, 4, 8)  # about 15 s: a database restart, a failover
+
+
+def record_with_retries(delivered: list[Delivered], token: str, *, sleep=time.sleep) -> None:
+    """Record sends that went out, trying again while the database is away: they were sent,
+    and a send that is not recorded ends as send_outcome_unknown."""
+    for wait in (*RECORD_RETRY_WAITS, None):
+        try:
+            record_delivered(delivered, token)
+            return
+        except DatabaseError as exc:
+            if wait is None or connection.in_atomic_block:
+                raise
+            log.warning("recording %d sends failed, again in %ss: %s", len(delivered), wait, exc)
+            connection.close()
+            sleep(wait)
 
 
 def send_one(follow_up: FollowUp, decision: Decision, token: str, clock, *, sender=None, previous=LOOK_UP,
