@@ -74,6 +74,15 @@ def start_gunicorn(port: int, workers: int, log: Path, database_url: str, token:
     raise RuntimeError(f"gunicorn did not start; see {log}")
 
 
+
+def stop_gunicorn(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
 def warm_up(port: int, requests: list) -> None:
     """A few requests first, so every worker has loaded its code and connected."""
     import requests as http
@@ -116,12 +125,7 @@ def _one(port, warm, requests, seconds, workdir, server_workers, connections, th
              f"http://127.0.0.1:{port}", "--", str(data), str(threads)],
             capture_output=True, text=True, timeout=seconds + 120)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_gunicorn(server)
     line = next((l for l in wrk.stdout.splitlines() if l.startswith("BENCH ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed: {wrk.stdout}\n{wrk.stderr}")

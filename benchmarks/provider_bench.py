@@ -451,7 +451,7 @@ def storm_summary(url: str, n: int, storm: dict, stats: dict) -> dict:
 def run(url: str, bots: list[int], workdir: Path, *, rows: int, storm_replies: int, concurrency: int = 64,
         latency: float = 0.15, server_concurrency: int = 100, gunicorn_workers: int = 4, storm_threads: int = 4,
         timeout: float = 300, log=print) -> dict:
-    from benchmarks.load import free_port, start_gunicorn
+    from benchmarks.load import free_port, start_gunicorn, stop_gunicorn
     from tests.support.twilio_harness import running_twilio_server
 
     chosen = prepare(url, bots)
@@ -475,12 +475,7 @@ def run(url: str, bots: list[int], workdir: Path, *, rows: int, storm_replies: i
             r = dispatch_run(url, chosen, rows, 2, twilio, workdir, concurrency, timeout, storm=storm)
             r["pool"] = pools(concurrency)[0][0]
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_gunicorn(server)
         r["storm"].update({"threads": storm_threads, "gunicorn_workers": gunicorn_workers})
         r["lost"] = storm_run_lost(r)  # a row its contact's reply cancelled was rightly not sent
         out["storm_run"] = r

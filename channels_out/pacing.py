@@ -19,13 +19,13 @@ from django.db import connection
 
 from bots.channels import Channel
 from channels_out.models import SendingNumber
+from channels_out.numbers import WHATSAPP
 
 LONG_CODE_RATE = 1.0
 TOLL_FREE_RATE = 3.0
 SHORT_CODE_RATE = 100.0
 WHATSAPP_RATE = 80.0  # the WhatsApp Business Platform's default throughput
 SHORT_CODE = re.compile(r"^\d{5,6}$")
-WHATSAPP = "whatsapp:"
 
 
 def default_rate(number: str) -> float:

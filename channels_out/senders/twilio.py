@@ -22,10 +22,10 @@ from urllib3.exceptions import NewConnectionError
 
 from bots.channels import Channel
 from bots.models import Bot
+from channels_out.numbers import WHATSAPP
 from channels_out.routing import sending_number
 from channels_out.senders.base import Outgoing, ProviderBusy, Sender, SendError, SendResult
 
-WHATSAPP = "whatsapp:"
 # Twilio's codes for "not taken, try later": too many requests; the sender's queue full
 # (21611), or a Messaging Service's (30001) when answered at once.
 BUSY_CODES = frozenset({20429, 21611, 30001})
