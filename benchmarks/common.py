@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,8 +116,8 @@ def worker_done(result: dict) -> None:
     print(json.dumps(result), flush=True)
 
 
-def run_workers(module: str, count: int, args: list[str], env: dict | None = None,
-                on_go=None) -> tuple[float, list[dict]]:
+def run_workers(module: str, count: int, args: list[str], env: dict[str, str] | None = None,
+                on_go: Callable[[], object] | None = None) -> tuple[float, list[dict]]:
     """`on_go`: called once every worker is ready, just before they are told to start."""
     procs = [
         subprocess.Popen([PYTHON, "-m", module, *args], cwd=ROOT, env={**os.environ, **(env or {})},
@@ -124,12 +125,14 @@ def run_workers(module: str, count: int, args: list[str], env: dict | None = Non
         for _ in range(count)
     ]
     for p in procs:
+        assert p.stdout is not None  # stdout=PIPE
         if p.stdout.readline().strip() != "ready":
             raise RuntimeError(f"worker {module} failed to start")
     if on_go:
         on_go()
     started = time.time()
     for p in procs:
+        assert p.stdin is not None  # stdin=PIPE
         p.stdin.write("go\n")
         p.stdin.flush()
     results = []

@@ -5,12 +5,13 @@ checks, text, no-op send, record, plan the next step) until nothing is due.
 """
 
 import argparse
+import cProfile
+import pstats
 import threading
 import time
 from collections import Counter
 
-from benchmarks.common import (NoopSender, postgres_cpu_seconds, run_workers, sql, worker_done,
-                               worker_wait_for_go)
+from benchmarks.common import NoopSender, postgres_cpu_seconds, run_workers, sql, worker_done, worker_wait_for_go
 
 
 def worker(batch: int, profile_to: str | None = None) -> None:
@@ -47,10 +48,8 @@ def worker(batch: int, profile_to: str | None = None) -> None:
     connection.ensure_connection()
     sender = NoopSender()
     profiler = None
-    thread_profilers = {}
+    thread_profilers: dict[int, cProfile.Profile] = {}
     if profile_to:
-        import cProfile
-
         profiler = cProfile.Profile()
         # cProfile follows one thread: the sending threads (text, pacing, hand-over, send)
         # each get their own profiler around send_one, merged with the main thread's below.
@@ -72,7 +71,7 @@ def worker(batch: int, profile_to: str | None = None) -> None:
     cpu = time.process_time()
     if profiler:
         profiler.enable()
-    totals = Counter()
+    totals: Counter[str] = Counter()
     while True:
         report = dispatch.dispatch_due(system_clock, sender=sender, batch_size=batch)
         totals.update({k: v for k, v in vars(report).items() if isinstance(v, int)})
@@ -80,9 +79,7 @@ def worker(batch: int, profile_to: str | None = None) -> None:
             break
     end = time.time()
     cpu = time.process_time() - cpu
-    if profiler:
-        import pstats
-
+    if profiler and profile_to:  # both or neither
         profiler.disable()
         profiler.dump_stats(profile_to)
         if thread_profilers:
@@ -113,7 +110,7 @@ class QueryCounter:
 
 def run(pop, workers: int, batch: int, profile_to: str | None = None) -> dict:
     args = ["worker", "--batch", str(batch)] + (["--profile", profile_to] if profile_to else [])
-    pg_cpu = []
+    pg_cpu: list[float | None] = []
     wall, results = run_workers("benchmarks.dispatch_bench", workers, args,
                                 on_go=lambda: pg_cpu.append(postgres_cpu_seconds()))
     after = postgres_cpu_seconds()

@@ -126,7 +126,7 @@ def _one(port, warm, requests, seconds, workdir, server_workers, connections, th
             capture_output=True, text=True, timeout=seconds + 120)
     finally:
         stop_gunicorn(server)
-    line = next((l for l in wrk.stdout.splitlines() if l.startswith("BENCH ")), None)
+    line = next((text for text in wrk.stdout.splitlines() if text.startswith("BENCH ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed: {wrk.stdout}\n{wrk.stderr}")
     result = json.loads(line[len("BENCH "):])

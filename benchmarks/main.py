@@ -17,12 +17,39 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any, Required, TypedDict
 
 from benchmarks.common import close_db, database_url, scalar, setup_django, sql
 
 RESULTS = Path(__file__).with_name("results")
 PHASES = ["naive", "dispatch", "profile", "events", "load", "provider"]
+
+
+class Options(TypedDict):
+    due: int
+    batch: int
+    quick: bool
+    repeat: int
+
+
+class Results(TypedDict, total=False):
+    """What a run measured: a phase's key only when the phase ran. Rendered by
+    report.render, and written as JSON beside the table."""
+
+    machine: Required[dict[str, Any]]
+    options: Required[Options]
+    seeding: Required[list[tuple[int, float]]]  # (pending follow-ups, seconds to seed them)
+    naive: dict[str, Any]
+    dispatch: list[dict[str, Any]]
+    explain: list[tuple[int, str]]  # (pending follow-ups, the claim's SELECT and its plan)
+    profile: dict[str, Any]
+    classifier: dict[str, Any]
+    events: dict[str, Any]
+    load: list[dict[str, Any]]
+    provider: dict[str, Any]
 
 
 def options(argv):
@@ -65,15 +92,16 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     o = options(argv)
     setup_django()
     from django.utils import timezone
 
     from benchmarks import dispatch_bench, events_bench, limit, load, naive, provider_bench, report, seed
 
-    results = {"machine": report.machine(scalar("SHOW server_version")),
-               "options": {"due": o.due, "batch": o.batch, "quick": o.quick, "repeat": o.repeat}, "seeding": []}
+    results: Results = {"machine": report.machine(scalar("SHOW server_version")),
+                        "options": {"due": o.due, "batch": o.batch, "quick": o.quick, "repeat": o.repeat},
+                        "seeding": []}
     workdir = Path(tempfile.mkdtemp(prefix="bench-work."))
     now = timezone.now()
 
@@ -115,8 +143,8 @@ def main(argv=None) -> int:
                 results["explain"].append((size, dispatch_bench.explain_claim(o.batch)))
                 close_db()
             for workers in o.workers:
-                row = {"size": size, **best_of(o.repeat, pop, lambda: dispatch_bench.run(pop, workers, o.batch))}
-                row["limit"] = best_of(o.repeat, pop, lambda: limit.run(pop, workers, o.batch))
+                row = {"size": size, **best_of(o.repeat, pop, partial(dispatch_bench.run, pop, workers, o.batch))}
+                row["limit"] = best_of(o.repeat, pop, partial(limit.run, pop, workers, o.batch))
                 results["dispatch"].append(row)
                 log(f"  {size:,} pending, {workers} worker(s): {row['rate']:,.0f}/s ({row['check']}), "
                     f"limit {row['limit']['rate']:,.0f}/s")
@@ -139,6 +167,7 @@ def main(argv=None) -> int:
         results["load"] = load.run(pop, o.load_seconds, workdir)
 
     if "provider" in o.only:
+        assert provider_url is not None  # made above when the provider phase runs
         log(f"provider: {o.provider_rows:,} due follow-ups, 8 bots with short codes, real qcluster and Twilio SDK "
             f"against the test Twilio server (150 ms, 100 at once), 1 then 2 processes, then a reply storm of "
             f"{o.provider_replies:,}")
@@ -155,7 +184,8 @@ def main(argv=None) -> int:
     Path(o.out).with_suffix(".json").write_text(json.dumps(results, indent=1, default=str) + "\n")
     log(f"written to {o.out}")
     shutil.rmtree(workdir, ignore_errors=True)
-    failed = [k for k in ("naive", "events") if "FAILED" in str(results.get(k, {}).get("check", ""))]
+    failed = [k for k, part in (("naive", results.get("naive")), ("events", results.get("events")))
+              if "FAILED" in str((part or {}).get("check", ""))]
     failed += ["load" for ld in results.get("load", []) if "FAILED" in ld["check"]]
     failed += ["provider" for pr in [results.get("provider")] if pr and "FAILED" in pr["check"]]
     failed += ["dispatch" for d in results.get("dispatch", [])
@@ -163,7 +193,7 @@ def main(argv=None) -> int:
     return 1 if failed else 0
 
 
-def best_of(repeat: int, pop, measure) -> dict:
+def best_of(repeat: int, pop, measure: Callable[[], dict]) -> dict:
     """The fastest of `repeat` runs (each from the same reset state); any failed check wins."""
     from benchmarks import seed
 
@@ -187,9 +217,9 @@ def write_profile(stats_file: Path, out: Path, due: int) -> dict:
     threads_time = 0.0
     if threads_file.exists():
         stats.add(str(threads_file))
-        threads_time = pstats.Stats(str(threads_file)).total_tt
-    areas = {}
-    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():
+        threads_time = total_seconds(pstats.Stats(str(threads_file)))
+    areas: dict[str, float] = {}
+    for (filename, _, _), (_, _, own, _, _) in stats_table(stats).items():
         area = profile_area(filename)
         areas[area] = areas.get(area, 0.0) + own
     total = sum(areas.values()) or 1.0
@@ -197,13 +227,26 @@ def write_profile(stats_file: Path, out: Path, due: int) -> dict:
     stats.sort_stats("cumulative").print_stats(40)
     out.write_text(buf.getvalue())
     ranked = sorted(((a, t / total) for a, t in areas.items()), key=lambda x: -x[1])
-    functions = {}
-    for (filename, _, name), (_, _, _, cumulative, _) in stats.stats.items():
+    functions: dict[tuple[str, str], float] = {}
+    for (filename, _, name), (_, _, _, cumulative, _) in stats_table(stats).items():
         key = (Path(filename).name, name)
         functions[key] = functions.get(key, 0.0) + cumulative
-    return {"file": out.name, "areas": ranked[:8], "main_thread_seconds": main_only.total_tt,
+    return {"file": out.name, "areas": ranked[:8], "main_thread_seconds": total_seconds(main_only),
             "sending_threads_seconds": threads_time, "per_follow_up_us": {
                 label: functions[key] * 1e6 / max(due, 1) for label, key in PROFILE_SPOTS.items() if key in functions}}
+
+
+# pstats.Stats keeps its table and its total in attributes that typeshed's stub does not list.
+# The table: (file, line, function) -> (primitive calls, calls, own time, cumulative time, callers).
+StatsTable = dict[tuple[str, int, str], tuple[int, int, float, float, dict[Any, Any]]]
+
+
+def stats_table(stats: pstats.Stats) -> StatsTable:
+    return stats.stats  # type: ignore[attr-defined]  # set by pstats.Stats.load_stats, not in the stub
+
+
+def total_seconds(stats: pstats.Stats) -> float:
+    return stats.total_tt  # type: ignore[attr-defined]  # set by pstats.Stats.load_stats, not in the stub
 
 
 # Where the time of the per-row work goes: cumulative time of these functions (both the main
@@ -218,7 +261,7 @@ PROFILE_SPOTS = {
     "send_one: text, pace, hand-over, send": ("dispatch.py", "send_one"),
     "of which compose (text)": ("compose.py", "compose"),
     "of which hand_over (one UPDATE per row)": ("claims.py", "hand_over"),
-    "of which give_back_connection": ("db_connections.py", "give_back_connection"),
+    "of which give_back_connection": ("connections.py", "give_back_connection"),
     "record_delivered (bulk, per batch)": ("recording.py", "record_delivered"),
 }
 

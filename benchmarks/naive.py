@@ -53,12 +53,14 @@ def run(pop, url: str, workers: int = 2, timeout: float = 300) -> dict:
            "DISPATCH_IN_WORKERS": "false"}
     cluster = subprocess.Popen([PYTHON, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    stderr = cluster.stderr
+    assert stderr is not None  # stderr=PIPE
     running = threading.Event()
-    log_tail = []
+    log_tail: list[str] = []
 
-    def read_log():  # Django-Q2 logs "Q Cluster <name> running." once its workers are up
-        for line in cluster.stderr:
-            log_tail[:] = (log_tail + [line])[-20:]
+    def read_log() -> None:  # Django-Q2 logs "Q Cluster <name> running." once its workers are up
+        for line in stderr:
+            log_tail[:] = [*log_tail, line][-20:]
             if re.search(r"Q Cluster .* running", line):
                 running.set()
 

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 SETTINGS = {
     "fsync": "off",
@@ -84,4 +85,5 @@ def wait_ready(timeout: float = 30) -> None:
 
 
 if __name__ == "__main__":
-    {"start": start, "stop": stop, "wait": wait_ready}[sys.argv[1]]()
+    commands: dict[str, Callable[[], None]] = {"start": start, "stop": stop, "wait": wait_ready}
+    commands[sys.argv[1]]()

@@ -25,7 +25,10 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from benchmarks.common import PYTHON, ROOT, postgres_cpu_seconds, scalar, sql
@@ -33,6 +36,9 @@ from benchmarks.common import PYTHON, ROOT, postgres_cpu_seconds, scalar, sql
 NUMBERS = [f"5550{i}" for i in range(1, 9)]  # short codes: 100 segments/s each
 SHORT_CODE_RATE = 100
 REPLIES = ["STOP", "in a meeting"]
+
+# CPU seconds of one part so far (None when it can't be seen), for CpuWindow.
+CpuReader = Callable[[], float | None]
 
 
 # --- data -----------------------------------------------------------------------------
@@ -43,7 +49,7 @@ def prepare(url: str, bots: list[int]) -> list[int]:
     get a short code each; the others keep no number and no rows."""
     chosen = bots[:len(NUMBERS)]
     sql("UPDATE bots_bot SET sms_from = '' WHERE sms_from <> ''", url=url)
-    for bot, number in zip(chosen, NUMBERS):
+    for bot, number in zip(chosen, NUMBERS, strict=False):
         sql("UPDATE bots_bot SET sms_from = %s, contact_hours_enabled = false, max_follow_ups_per_day = NULL, "
             "active = true, auto_follow_up = true WHERE id = %s", (number, bot), url=url)
     return chosen
@@ -199,10 +205,10 @@ def machine_busy() -> tuple[float, float]:
 class CpuWindow:
     """CPU seconds of each part between start() and stop(), as a share of one core."""
 
-    def __init__(self, parts: dict):
-        self.parts = parts  # label -> callable returning CPU seconds so far
+    def __init__(self, parts: dict[str, CpuReader]):
+        self.parts = parts  # label -> CPU seconds so far
 
-    def start(self):
+    def start(self) -> None:
         self.t0 = time.monotonic()
         self.before = {k: f() for k, f in self.parts.items()}
         self.machine0 = machine_busy()
@@ -211,8 +217,11 @@ class CpuWindow:
         wall = time.monotonic() - self.t0
         after = {k: f() for k, f in self.parts.items()}
         busy, total = machine_busy()
-        out = {k: {"seconds": after[k] - self.before[k], "cores": (after[k] - self.before[k]) / wall}
-               for k in self.parts if after[k] is not None and self.before[k] is not None}
+        out: dict[str, dict[str, float]] = {}
+        for k in self.parts:
+            now, then = after[k], self.before[k]
+            if now is not None and then is not None:
+                out[k] = {"seconds": now - then, "cores": (now - then) / wall}
         out["machine"] = {"seconds": busy - self.machine0[0],
                           "cores": (busy - self.machine0[0]) / wall,
                           "busy_share": (busy - self.machine0[0]) / max(total - self.machine0[1], 1e-9)}
@@ -230,11 +239,11 @@ def dispatch_run(url: str, bots: list[int], n: int, processes: int, twilio, work
     seed(url, bots, n)
     twilio.reset()
     clusters = [start_cluster(i + 1, url, twilio, workdir, concurrency, batch, extra_env) for i in range(processes)]
-    storm_result = None
+    storm_result: dict[str, Any] = {}  # filled by the reply storm's thread
     try:
         wait_started(clusters)
-        parts = {f"qcluster {i + 1} (all its processes)": (lambda p=proc: group_cpu(p.pid))
-                 for i, (proc, _) in enumerate(clusters)}
+        parts: dict[str, CpuReader] = {f"qcluster {i + 1} (all its processes)": partial(group_cpu, proc.pid)
+                                       for i, (proc, _) in enumerate(clusters)}
         parts["test Twilio server"] = lambda: tree_cpu(twilio._process.pid)
         parts["PostgreSQL (whole server)"] = postgres_cpu_seconds
         if storm:
@@ -245,7 +254,6 @@ def dispatch_run(url: str, bots: list[int], n: int, processes: int, twilio, work
         released = release(url, n)
         storm_thread = None
         if storm:
-            storm_result = {}
             storm_thread = threading.Thread(target=reply_storm, args=(url, storm, n, storm_result))
             storm_thread.start()
         deadline = time.monotonic() + timeout
@@ -290,7 +298,7 @@ def summarise(url: str, n: int, processes: int, stats: dict, released: float, cp
                                      FROM scheduling_followup WHERE id <= {n}""", url=url)[0]
     first_fin, last_fin = sql(f"""SELECT extract(epoch FROM min(finished_at)), extract(epoch FROM max(finished_at))
                                   FROM scheduling_followup WHERE id <= {n} AND status = 'sent'""", url=url)[0]
-    to_counts = {}
+    to_counts: dict[str, int] = {}
     for m in messages:
         to_counts[m["to"]] = to_counts.get(m["to"], 0) + 1
     sent = by_status.get("sent", 0)
@@ -372,11 +380,13 @@ def reply_storm(url: str, storm: dict, n: int, out: dict) -> None:
     contacts = storm_contacts(n, storm["replies"])
     rows = dict(sql("SELECT id, bot_id FROM conversations_contact WHERE id = ANY(%s)", (contacts,), url=url))
     validator = RequestValidator(storm["token"])
-    answered, failures, lock = {}, [], threading.Lock()
+    answered: dict[int, float] = {}
+    failures: list[str] = []
+    lock = threading.Lock()
     queue = list(enumerate(contacts))
     out["started"] = time.time()
 
-    def client():
+    def client() -> None:
         session = requests.Session()
         while True:
             with lock:
@@ -392,14 +402,14 @@ def reply_storm(url: str, storm: dict, n: int, out: dict) -> None:
                 r = session.post(f"http://127.0.0.1:{storm['port']}{path}", data=urlencode(params), timeout=60,
                                  headers={"Content-Type": "application/x-www-form-urlencoded",
                                           "X-Twilio-Signature": signature})
-                ok = r.status_code == 200
+                ok, failure = r.status_code == 200, str(r.status_code)
             except Exception as exc:  # noqa: BLE001 - counted, reported
-                ok, r = False, exc
+                ok, failure = False, str(exc)
             with lock:
                 if ok:
                     answered[contact] = time.time()
                 else:
-                    failures.append(str(getattr(r, "status_code", r))[:100])
+                    failures.append(failure[:100])
 
     threads = [threading.Thread(target=client) for _ in range(storm["threads"])]
     for t in threads:
@@ -411,15 +421,15 @@ def reply_storm(url: str, storm: dict, n: int, out: dict) -> None:
 
 def storm_summary(url: str, n: int, storm: dict, stats: dict) -> dict:
     answered = storm["answered"]
-    rows = sql(f"""SELECT f.id, f.status, extract(epoch FROM f.handed_at), c.phone FROM scheduling_followup f
+    rows = sql("""SELECT f.id, f.status, extract(epoch FROM f.handed_at), c.phone FROM scheduling_followup f
                    JOIN conversations_conversation v ON v.id = f.conversation_id
                    JOIN conversations_contact c ON c.id = v.contact_id
                    WHERE f.id = ANY(%s)""", (list(answered),), url=url)
-    arrivals = {}
+    arrivals: dict[str, list[float]] = {}
     for m in stats["messages"]:
         arrivals.setdefault(m["to"], []).append(m["at"])
     handed_after = sent_before = arrived_after = 0
-    statuses = {}
+    statuses: dict[str, int] = {}
     worst = 0.0
     for fid, status, handed, phone in rows:
         statuses[status] = statuses.get(status, 0) + 1
@@ -455,9 +465,9 @@ def run(url: str, bots: list[int], workdir: Path, *, rows: int, storm_replies: i
     from tests.support.twilio_harness import running_twilio_server
 
     chosen = prepare(url, bots)
-    out = {"rows": rows, "bots": len(chosen), "numbers": NUMBERS, "latency": latency,
-           "server_concurrency": server_concurrency, "capacity": server_concurrency / latency,
-           "concurrency": concurrency, "number_rate": SHORT_CODE_RATE, "runs": []}
+    out: dict[str, Any] = {"rows": rows, "bots": len(chosen), "numbers": NUMBERS, "latency": latency,
+                           "server_concurrency": server_concurrency, "capacity": server_concurrency / latency,
+                           "concurrency": concurrency, "number_rate": SHORT_CODE_RATE, "runs": []}
     with running_twilio_server(process=True, latency=latency, concurrency=server_concurrency) as twilio:
         for pool, env in pools(concurrency):
             for processes in (1, 2):

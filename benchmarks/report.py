@@ -2,7 +2,9 @@
 
 import os
 import platform
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 TARGETS = {
     "dispatch_rate": 2000,  # follow-ups/s, 2 workers, every size
@@ -19,7 +21,7 @@ TARGETS = {
 def machine(pg_version: str) -> dict:
     def first(path, key):
         try:
-            return next(l.split(":", 1)[1].strip() for l in open(path) if l.startswith(key))
+            return next(line.split(":", 1)[1].strip() for line in open(path) if line.startswith(key))
         except (OSError, StopIteration):
             return "?"
 
@@ -36,7 +38,7 @@ def _met(ok):
     return "**met**" if ok else "**not met**"
 
 
-def ours_vs_naive(r: dict) -> float:
+def ours_vs_naive(r: Mapping[str, Any]) -> float:
     """Our rate with as many workers as the naive cluster had: the median over the sizes
     (the per-row cost does not depend on the size, so this only damps the noise)."""
     naive = r["naive"]
@@ -44,7 +46,7 @@ def ours_vs_naive(r: dict) -> float:
     return rates[len(rates) // 2] if rates else 0.0
 
 
-def targets(r: dict) -> list[tuple[str, str, bool]]:
+def targets(r: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
     rows = []
     dispatch = r.get("dispatch", [])
     if dispatch:
@@ -183,10 +185,10 @@ def render_provider(pr: dict) -> list[str]:
     return out
 
 
-def render(r: dict) -> str:
+def render(r: Mapping[str, Any]) -> str:
     m, o = r["machine"], r["options"]
     repeated = f", best of {o['repeat']} runs" if o.get("repeat", 1) > 1 else ""
-    out = [f"# Benchmark results ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)", "",
+    out = [f"# Benchmark results ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
            f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory']} memory; PostgreSQL {m['postgresql']} "
            f"(throwaway server, fsync=off); Python {m['python']}. Load average at start "
            f"{m['load_start'][0]:.2f}, at end {os.getloadavg()[0]:.2f} (above {m['cpus']}: other work was running).",

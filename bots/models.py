@@ -1,13 +1,13 @@
 import datetime
 import zoneinfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from channels_out.numbers import validate_sms_sender, validate_whatsapp_sender
-from scheduling.rules.cadence import CadenceError, parse_cadence
-from scheduling.rules.working_hours import WEEKDAYS
+from bots.numbers import validate_sms_sender, validate_whatsapp_sender
+from rules.cadence import CadenceError, Delay, parse_cadence
+from rules.working_hours import WEEKDAYS
+from vocabulary import ScenarioKind
 
 SPAMMY_CADENCE_HELP = (
     "Delays between follow-ups, in order, like <code>5m, 15m, 1d</code> (m = minutes, h = hours, "
@@ -120,6 +120,11 @@ class Bot(models.Model):
     def scenario(self, kind):
         return next((s for s in self.scenarios.all() if s.kind == kind), None)
 
+    def live_scenario(self, kind):
+        """The scenario of `kind` when it may plan follow-ups now, else None."""
+        scenario = self.scenario(kind)
+        return scenario if scenario is not None and scenario.is_on(self) else None
+
 
 class WorkingWindow(models.Model):
     class Weekday(models.IntegerChoices):
@@ -148,12 +153,6 @@ class WorkingWindow(models.Model):
             raise ValidationError({"end": "A window must end after it starts (leave empty for midnight)."})
 
 
-class ScenarioKind(models.TextChoices):
-    STOPPED_REPLYING = "stopped_replying", "Contact Stopped Replying"
-    BUSY = "busy", "Contact is Busy"
-    SPECIFIC_TIME = "specific_time", "Contact Requests a Specific Follow-Up Time"
-
-
 # Cadence a new bot's scenarios start with.
 DEFAULT_CADENCES = {
     ScenarioKind.STOPPED_REPLYING: "1h, 1d",
@@ -175,10 +174,6 @@ class Scenario(models.Model):
         help_text="One text per step, in order; the last one serves the steps beyond. "
         "Placeholders: {first_name}, {business_name}, {booking_link}.",
     )
-    workflow = models.ForeignKey(
-        "Workflow", null=True, blank=True, on_delete=models.SET_NULL, related_name="scenarios",
-        help_text="Runs whenever a follow-up of this scenario is sent.",
-    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["bot", "kind"], name="one_scenario_of_each_kind")]
@@ -186,6 +181,11 @@ class Scenario(models.Model):
 
     def __str__(self):
         return f"{self.bot}: {self.get_kind_display()}"
+
+    def is_on(self, bot: "Bot") -> bool:
+        """Whether the scenario plans and sends: enabled, and the bot's Auto Follow-Up goal on.
+        `bot` is the scenario's bot, passed in because callers already hold it."""
+        return self.enabled and bot.auto_follow_up
 
     def custom_text(self, step: int) -> str | None:
         """The owner's text for `step` (1-based): its own, else the last one; None when unused."""
@@ -196,17 +196,17 @@ class Scenario(models.Model):
         return texts[min(step, len(texts)) - 1]
 
     @property
-    def delays(self):
+    def delays(self) -> list[Delay]:
         return parse_cadence(self.cadence, allow_empty=self.kind == ScenarioKind.SPECIFIC_TIME)
 
     def clean(self):
         errors = {}
         try:
-            self.delays
+            parse_cadence(self.cadence, allow_empty=self.kind == ScenarioKind.SPECIFIC_TIME)
         except CadenceError as exc:
             errors["cadence"] = str(exc)
         if self.use_custom_message:
-            from channels_out.text import PlaceholderError, check_placeholders
+            from rules.texts import PlaceholderError, check_placeholders
 
             texts = self.custom_messages if isinstance(self.custom_messages, list) else None
             if not texts or not all(isinstance(t, str) and t.strip() for t in texts):
@@ -218,95 +218,5 @@ class Scenario(models.Model):
                     except PlaceholderError as exc:
                         errors["custom_messages"] = f"Text {number}: {exc}" if len(texts) > 1 else str(exc)
                         break
-        if self.workflow_id and self.bot_id and self.workflow.bot_id != self.bot_id:
-            errors["workflow"] = "Choose a workflow of this bot."
         if errors:
             raise ValidationError(errors)
-
-
-class Workflow(models.Model):
-    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="workflows")
-    name = models.CharField(max_length=200)
-
-    class Meta:
-        ordering = ["bot", "name"]
-
-    def __str__(self):
-        return self.name
-
-
-# Actions that would start or hand the conversation to another bot. They do not exist,
-# and naming one gets this message, so a follow-up can never set off a bot loop.
-BOT_ACTION_NAMES = frozenset({"start_bot", "trigger_bot", "handover_bot", "hand_over_to_bot", "assign_bot", "bot"})
-NO_BOT_ACTIONS = (
-    "A workflow cannot start or hand over to another bot: follow-ups must never set off another "
-    "bot. Use “assign to user” or “notify user” to bring a person in."
-)
-
-
-class WorkflowAction(models.Model):
-    class Kind(models.TextChoices):
-        ADD_TAG = "add_tag", "Add tag"
-        REMOVE_TAG = "remove_tag", "Remove tag"
-        ASSIGN = "assign", "Assign the conversation to a user"
-        NOTIFY = "notify", "Notify a user"
-        WEBHOOK = "webhook", "POST a signed JSON webhook"
-
-    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="actions")
-    position = models.PositiveIntegerField(default=0)
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    tag = models.CharField(max_length=100, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    webhook_url = models.URLField(blank=True)
-    webhook_secret = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["workflow", "position", "id"]
-
-    def __str__(self):
-        return self.get_kind_display()
-
-    def clean_fields(self, exclude=None):
-        if self.kind in BOT_ACTION_NAMES or "bot" in (self.kind or "").lower():
-            raise ValidationError({"kind": NO_BOT_ACTIONS})
-        super().clean_fields(exclude=exclude)
-
-    def clean(self):
-        needs = {
-            self.Kind.ADD_TAG: ("tag", "Name the tag to add."),
-            self.Kind.REMOVE_TAG: ("tag", "Name the tag to remove."),
-            self.Kind.ASSIGN: ("user", "Choose the user to assign the conversation to."),
-            self.Kind.NOTIFY: ("user", "Choose the user to notify."),
-            self.Kind.WEBHOOK: ("webhook_url", "Enter the address to POST to."),
-        }
-        field, message = needs.get(self.kind, (None, None))
-        if field and not getattr(self, field if field != "user" else "user_id"):
-            raise ValidationError({field: message})
-        if self.kind == self.Kind.WEBHOOK and not self.webhook_secret:
-            raise ValidationError({"webhook_secret": "Enter a secret: webhooks are always signed (HMAC-SHA256)."})
-
-
-class ActionRun(models.Model):
-    """One workflow action run for one sent follow-up: at most one row each, so a task
-    delivered twice never tags, notifies or POSTs twice."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    follow_up = models.ForeignKey("scheduling.FollowUp", on_delete=models.CASCADE, related_name="action_runs")
-    action = models.ForeignKey(WorkflowAction, null=True, on_delete=models.SET_NULL, related_name="runs")
-    kind = models.CharField(max_length=32)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    detail = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["follow_up", "id"]
-        constraints = [models.UniqueConstraint(fields=["follow_up", "action"], name="one_run_per_action")]
-
-    def __str__(self):
-        return f"{self.kind} for follow-up {self.follow_up_id}: {self.status}"

@@ -3,7 +3,8 @@
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from bots.models import DEFAULT_CADENCES, Bot, Scenario, ScenarioKind
+from bots.models import DEFAULT_CADENCES, Bot, Scenario
+from vocabulary import ScenarioKind
 
 
 @receiver(post_save, sender=Bot)

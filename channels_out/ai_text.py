@@ -4,8 +4,8 @@ falls back to the built-in template, so a broken model never blocks a follow-up.
 import re
 from dataclasses import dataclass
 
+from channels_out.connections import give_back_connection
 from conversations.classifier.llm import complete, transcript_line
-from followup_project.db_connections import give_back_connection
 
 MAX_CHARS = 320  # two SMS segments; longer reads as spam and costs more
 HISTORY_LENGTH = 20
@@ -87,8 +87,8 @@ def checked_text(answer: str | None) -> str:
     if len(text) > MAX_CHARS:
         # Rejected, not cut: a cut message may lose the booking link or end mid-sentence.
         raise AITextError("too long", f"{len(text)} characters")
-    if UNFILLED.search(text):
-        raise AITextError("unfilled", UNFILLED.search(text).group())
+    if unfilled := UNFILLED.search(text):
+        raise AITextError("unfilled", unfilled.group())
     return text
 
 

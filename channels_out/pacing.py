@@ -17,9 +17,9 @@ import phonenumbers
 from django.conf import settings
 from django.db import connection
 
-from bots.channels import Channel
+from bots.numbers import WHATSAPP
 from channels_out.models import SendingNumber
-from channels_out.numbers import WHATSAPP
+from vocabulary import Channel
 
 LONG_CODE_RATE = 1.0
 TOLL_FREE_RATE = 3.0
@@ -144,14 +144,13 @@ class _RateCache:
 
 
 _RATES = _RateCache()
-_PACER = None
+_PACER: tuple[str, RedisPacer | DatabasePacer] | None = None  # (REDIS_URL, its pacer)
 
 
-def pacer():
+def pacer() -> RedisPacer | DatabasePacer:
     """The configured pacer: Redis when REDIS_URL is set, else the database."""
     global _PACER
     url = getattr(settings, "REDIS_URL", "")
-    if _PACER is None or getattr(_PACER, "url", None) != url:
-        _PACER = RedisPacer(url) if url else DatabasePacer()
-        _PACER.url = url
-    return _PACER
+    if _PACER is None or _PACER[0] != url:
+        _PACER = (url, RedisPacer(url) if url else DatabasePacer())
+    return _PACER[1]

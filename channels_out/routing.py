@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from bots.channels import Channel
+from vocabulary import Channel
 
 CONSOLE = "channels_out.senders.console.ConsoleSender"
 TWILIO = "channels_out.senders.twilio.TwilioSender"
@@ -12,8 +12,8 @@ CONNECTOR = "channels_out.senders.connector.ConnectorSender"
 EMAIL = "channels_out.senders.email.EmailSender"
 
 # FOLLOWUP_SENDER -> channel -> sender. "console" (the development default) only logs.
-SENDERS = {
-    "console": {channel: CONSOLE for channel in Channel.values},
+SENDERS: dict[str, dict[str, str]] = {
+    "console": dict.fromkeys(Channel.values, CONSOLE),
     "live": {
         Channel.SMS: TWILIO,
         Channel.WHATSAPP: TWILIO,

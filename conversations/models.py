@@ -3,8 +3,8 @@ import zoneinfo
 from django.conf import settings
 from django.db import models
 
-from bots.channels import Channel
 from bots.models import Bot, validate_timezone
+from vocabulary import Channel
 
 
 class Tag(models.Model):

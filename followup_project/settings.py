@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "conversations",
     "scheduling",
     "channels_out",
+    "workflows",
+    "api",
+    "console",
 ]
 
 MIDDLEWARE = [

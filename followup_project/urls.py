@@ -3,7 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("webhooks/", include("conversations.webhook_urls")),
-    path("api/", include("conversations.api.urls")),
-    path("", include("conversations.urls")),
+    path("webhooks/", include("api.webhook_urls")),
+    path("api/", include("api.urls")),
+    path("", include("console.urls")),
 ]

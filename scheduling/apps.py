@@ -10,7 +10,7 @@ class SchedulingConfig(AppConfig):
 
         from django_q.signals import post_spawn
 
-        from followup_project.db_connections import forget_pools_after_fork
+        from channels_out.connections import forget_pools_after_fork
 
         # Cluster processes are forked: none may use its parent's pooled connections.
         os.register_at_fork(after_in_child=forget_pools_after_fork)

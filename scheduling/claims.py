@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from conversations.models import Conversation
 from scheduling.models import FollowUp
+from vocabulary import Reason
 
 Status = FollowUp.Status
 # Claimed, but never handed to a provider: safe to take back.
@@ -70,7 +71,7 @@ def requeue(ids, token: str | None, now: datetime, *, reason: str = "", refused:
         )
         if superseded:
             rows.filter(conversation_id__in=superseded).update(
-                status=Status.CANCELLED, reason="replanned", finished_at=now, claim_token="",
+                status=Status.CANCELLED, reason=Reason.REPLANNED, finished_at=now, claim_token="",
             )
         return rows.exclude(conversation_id__in=superseded).update(
             status=Status.PENDING, claimed_at=None, claim_token="", handed_at=None, reason=reason, **changes

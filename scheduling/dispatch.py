@@ -31,20 +31,20 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-from bots.channels import Channel
 from channels_out import routing
-from channels_out.compose import LOOK_UP, compose, previous_texts
+from channels_out.connections import give_back_connection
 from channels_out.pacing import pacer, pacing_key
 from channels_out.segments import segments
 from channels_out.senders.base import Outgoing, ProviderBusy, SendError, SendResult
+from rules.send_checks import DAY, Decision, DueState, decide
 from scheduling import planning
 from scheduling.claims import NOT_HANDED_OVER, claimed, hand_over, requeue
 from scheduling.clock import system_clock
+from scheduling.compose import LOOK_UP, compose, previous_texts
 from scheduling.models import FollowUp
 from scheduling.recording import Delivered, lock_conversation, record_delivered
-from scheduling.rules.send_checks import DAY, Decision, DueState, decide
-from followup_project.db_connections import give_back_connection
 from scheduling.send_pool import InlinePool, SendPool
+from vocabulary import Action, Channel, Reason
 
 log = logging.getLogger("followups.dispatch")
 
@@ -86,6 +86,11 @@ class Attempt:
     result: SendResult | None = None
     at: datetime | None = None
     retry_at: datetime | None = None
+
+    def delivered(self) -> Delivered:
+        """A sent attempt, as it is recorded."""
+        assert self.result is not None and self.at is not None, "only a sent attempt has a result"
+        return Delivered(self.follow_up, self.decision.channel, self.text, self.source, self.result, self.at)
 
 
 def dispatch_due(clock=system_clock, *, sender=None, batch_size=None, time_budget=None, on_sent=None,
@@ -148,7 +153,7 @@ class _Batch:
         futures = []
         for follow_up in follow_ups:
             decision = decide(due_state(follow_up, now, recent.get(follow_up.conversation.contact_id, ())))
-            if decision.action == "send":
+            if decision.action == Action.SEND:
                 futures.append(pool.submit(self._send, follow_up, decision, previous.get(follow_up.pk)))
             else:
                 self.report.count(follow_up.pk, finish_unsent(follow_up, self.token, decision, now))
@@ -175,8 +180,7 @@ class _Batch:
 
     def _apply(self, attempt: Attempt) -> None:
         if attempt.outcome == "sent":
-            self.delivered.append(Delivered(attempt.follow_up, attempt.decision.channel, attempt.text,
-                                            attempt.source, attempt.result, attempt.at))
+            self.delivered.append(attempt.delivered())
         else:
             apply_unsent(attempt, self.token, self.clock.now())
         self.report.count(attempt.follow_up.pk, attempt.outcome)
@@ -237,12 +241,12 @@ def send_one(follow_up: FollowUp, decision: Decision, token: str, clock, *, send
     try:
         attempt.result = sender.send(outgoing)
     except ProviderBusy as exc:
-        attempt.outcome, attempt.reason = "retried", f"provider_busy: {exc}"
+        attempt.outcome, attempt.reason = "retried", f"{Reason.PROVIDER_BUSY}: {exc}"
     except SendError as exc:
-        attempt.outcome, attempt.reason = "failed", str(exc) or "send_failed"
-    except Exception as exc:  # noqa: BLE001 - the outcome of an unexpected error is unknown
+        attempt.outcome, attempt.reason = "failed", str(exc) or Reason.SEND_FAILED
+    except Exception as exc:
         log.exception("sender crashed on follow-up %s", follow_up.pk)
-        attempt.outcome, attempt.reason = "outcome_unknown", f"send_outcome_unknown: {exc}"
+        attempt.outcome, attempt.reason = "outcome_unknown", f"{Reason.SEND_OUTCOME_UNKNOWN}: {exc}"
     else:
         attempt.outcome = "sent"
     attempt.at = clock.now()
@@ -275,13 +279,13 @@ def apply_unsent(attempt: Attempt, token: str, now: datetime) -> None:
     if attempt.outcome == "retried":
         tries = f.attempts + 1
         if tries >= MAX_TRIES:
-            attempt.outcome, attempt.reason = "failed", f"provider_unavailable: {attempt.reason}"
+            attempt.outcome, attempt.reason = "failed", f"{Reason.PROVIDER_UNAVAILABLE}: {attempt.reason}"
         else:
             requeue([f.pk], token, now, refused=True, reason=attempt.reason[:200], attempts=tries,
                     planned_at=now + backoff(tries))
             return
     if attempt.outcome == "paced":
-        requeue([f.pk], token, now, planned_at=max(attempt.retry_at, now))
+        requeue([f.pk], token, now, planned_at=max(attempt.retry_at or now, now))
     elif attempt.outcome == "released":
         requeue([f.pk], token, now)
     elif attempt.outcome in ("failed", "outcome_unknown"):
@@ -329,7 +333,7 @@ def sweep_stale_claims(now) -> tuple[int, int]:
     unknown = FollowUp.objects.filter(
         status=Status.SENDING, handed_at__isnull=False,
         handed_at__lt=now - timedelta(seconds=settings.SEND_OUTCOME_TIMEOUT_SECONDS),
-    ).update(status=Status.FAILED, reason="send_outcome_unknown", finished_at=now)
+    ).update(status=Status.FAILED, reason=Reason.SEND_OUTCOME_UNKNOWN, finished_at=now)
     return released, unknown
 
 
@@ -371,7 +375,7 @@ def due_state(follow_up: FollowUp, now, recent: tuple | None = None) -> DueState
     return DueState(
         now=now,
         bot_active=bot.active,
-        scenario_enabled=follow_up.scenario.enabled and bot.auto_follow_up,
+        scenario_enabled=follow_up.scenario.is_on(bot),
         conversation_stopped=conversation.stopped,
         contact_wrote_since_planned=last_inbound is not None and last_inbound > follow_up.created_at,
         windows=bot.windows(),
@@ -395,23 +399,22 @@ def handle_claimed(follow_up: FollowUp, token: str, clock, *, sender=None) -> st
     """Check, send and record one claimed follow-up at once (the demo, one-off callers)."""
     now = clock.now()
     decision = decide(due_state(follow_up, now))
-    if decision.action != "send":
+    if decision.action != Action.SEND:
         return finish_unsent(follow_up, token, decision, now)
     attempt = send_one(follow_up, decision, token, clock, sender=sender)
     if attempt.outcome == "sent":
-        record_delivered([Delivered(follow_up, decision.channel, attempt.text, attempt.source, attempt.result,
-                                    attempt.at)], token)
+        record_delivered([attempt.delivered()], token)
     else:
         apply_unsent(attempt, token, clock.now())
     return attempt.outcome
 
 
 def finish_unsent(follow_up, token, decision: Decision, now) -> str:
-    if decision.action == "defer":
+    if decision.action == Action.DEFER:
         # A new plan (hours changed): lateness counts from the new time.
         requeue([follow_up.pk], token, now, planned_at=decision.defer_to, late_from=decision.defer_to)
         return "deferred"
-    status = Status.SKIPPED if decision.action == "skip" else Status.CANCELLED
+    status = Status.SKIPPED if decision.action == Action.SKIP else Status.CANCELLED
     with transaction.atomic():
         lock_conversation(follow_up.conversation)
         if not claimed([follow_up.pk], token).filter(handed_at__isnull=True).update(

@@ -7,15 +7,16 @@ are applied one at a time, in order, whatever process receives them.
 
 from django.db import transaction
 
-from bots.models import Bot, ScenarioKind
+from bots.models import Bot
 from conversations import classifier
-from conversations.classifier.types import Classification, ClassifyInput, HistoryItem, Intent
+from conversations.classifier.types import Classification, ClassifyInput, HistoryItem
 from conversations.models import Conversation, Message, OptOut
+from rules import steps
 from scheduling import planning
 from scheduling.claims import release_bot_claims
 from scheduling.clock import system_clock
 from scheduling.models import FollowUp
-from scheduling.rules import steps
+from vocabulary import STOPPING_INTENTS, Intent, Note, Reason, ScenarioKind
 
 HISTORY_LENGTH = 20
 # While one of these is pending, the bot's own messages don't restart stopped-replying.
@@ -82,23 +83,22 @@ def record_inbound(conversation: Conversation, text: str, *, channel: str = "", 
 
 def _apply_inbound(conversation: Conversation, message: Message, result: Classification) -> None:
     now = message.at
-    planning.cancel_pending(conversation, reason="contact_replied", at=now)
+    planning.cancel_pending(conversation, reason=Reason.CONTACT_REPLIED, at=now)
     conversation.last_inbound_at = now
     conversation.channel = message.channel
     if conversation.stopped:
         conversation.stopped, conversation.stopped_reason = False, ""
-        planning.note(conversation, now, "resumed", "the contact wrote again after a stop")
+        planning.note(conversation, now, Note.RESUMED, "the contact wrote again after a stop")
     contact = conversation.contact
     if result.intent == Intent.OPT_OUT:
         OptOut.objects.get_or_create(contact=contact, channel=message.channel, defaults={"at": now})
-        planning.note(conversation, now, "opted_out",
+        planning.note(conversation, now, Note.OPTED_OUT,
                       f"opted out of every channel (said on {message.get_channel_display()})")
-    elif result.intent == Intent.OPT_IN:
-        if OptOut.objects.filter(contact=contact).delete()[0]:
-            planning.note(conversation, now, "opted_in", "opted back in to every channel")
-    if result.intent in Intent.STOPPING:
+    elif result.intent == Intent.OPT_IN and OptOut.objects.filter(contact=contact).delete()[0]:
+        planning.note(conversation, now, Note.OPTED_IN, "opted back in to every channel")
+    if result.intent in STOPPING_INTENTS:
         conversation.stopped, conversation.stopped_reason = True, result.intent
-        planning.note(conversation, now, "stopped", result.intent)
+        planning.note(conversation, now, Note.STOPPED, result.intent)
     conversation.save(update_fields=["last_inbound_at", "channel", "stopped", "stopped_reason"])
 
     if result.intent == Intent.BUSY:
@@ -108,8 +108,8 @@ def _apply_inbound(conversation: Conversation, message: Message, result: Classif
 
 
 def _start(conversation: Conversation, kind: str, *, anchor, trigger: Message):
-    scenario = conversation.bot.scenario(kind)
-    if scenario is None or not scenario.enabled or not conversation.bot.auto_follow_up:
+    scenario = conversation.bot.live_scenario(kind)
+    if scenario is None:
         return None
     due_at = steps.first_due(kind, scenario.delays, anchor, conversation.bot.tz)
     return planning.plan(conversation, scenario, step=1, due_at=due_at, now=trigger.at, trigger=trigger)
@@ -133,10 +133,12 @@ def record_outbound(conversation: Conversation, text: str, *, author: str = Mess
         if any(f.kind in CONTACT_LED for f in live):
             return message
         pending = next((f for f in live if f.status == FollowUp.Status.PENDING), None)
-        scenario = conversation.bot.scenario(ScenarioKind.STOPPED_REPLYING)
-        if scenario is None or not scenario.enabled or not conversation.bot.auto_follow_up:
+        scenario = conversation.bot.live_scenario(ScenarioKind.STOPPED_REPLYING)
+        if scenario is None:
             return message
         due_at = steps.first_due(scenario.kind, scenario.delays, now, conversation.bot.tz)
+        if due_at is None:  # a cadence without steps (refused by the admin) plans nothing
+            return message
         if pending is not None:
             planning.replan_first_step(pending, due_at=due_at, now=now, trigger=message)
         else:
@@ -149,10 +151,10 @@ def record_appointment_booked(conversation: Conversation, *, clock=system_clock,
     with transaction.atomic():
         conversation = _locked(conversation)
         now = clock.now()
-        cancelled = planning.cancel_pending(conversation, reason="appointment_booked", at=now)
-        conversation.stopped, conversation.stopped_reason = True, "appointment_booked"
+        cancelled = planning.cancel_pending(conversation, reason=Reason.APPOINTMENT_BOOKED, at=now)
+        conversation.stopped, conversation.stopped_reason = True, Reason.APPOINTMENT_BOOKED
         conversation.save(update_fields=["stopped", "stopped_reason"])
-        planning.note(conversation, now, "stopped", f"appointment booked ({source})")
+        planning.note(conversation, now, Note.STOPPED, f"appointment booked ({source})")
     return cancelled
 
 

@@ -1,9 +1,9 @@
 from django.db import models
 from django.db.models import Q
 
-from bots.channels import Channel
-from bots.models import Scenario, ScenarioKind
+from bots.models import Scenario
 from conversations.models import Conversation, Message
+from vocabulary import Channel, ScenarioKind
 
 
 class FollowUp(models.Model):
@@ -112,3 +112,6 @@ class EngineEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"

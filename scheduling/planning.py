@@ -6,11 +6,12 @@ from django.db.models import Q
 
 from bots.models import Scenario
 from conversations.models import Conversation, Message
+from rules import steps
+from rules.channel_choice import choose_channel
+from rules.sending_window import next_sending_time
 from scheduling.claims import NOT_HANDED_OVER
 from scheduling.models import EngineEvent, FollowUp
-from scheduling.rules import steps
-from scheduling.rules.channel_choice import choose_channel
-from scheduling.rules.sending_window import next_sending_time
+from vocabulary import Note
 
 LIVE = (FollowUp.Status.PENDING, FollowUp.Status.SENDING)
 
@@ -55,21 +56,26 @@ def build(
     """An unsaved `step` of `scenario`, deferred into working and contact hours; None when there is no such step."""
     if due_at is None:
         return None
-    planned_at, channel = _timing(conversation, due_at)
     return FollowUp(
-        conversation=conversation,
-        scenario=scenario,
-        kind=scenario.kind,
-        step=step,
-        steps_total=steps.steps_total(scenario.kind, scenario.delays),
-        due_at=due_at,
-        planned_at=planned_at,
-        late_from=planned_at,
-        channel=channel,
-        trigger_message=trigger,
-        previous=previous,
-        created_at=now,
+        conversation=conversation, scenario=scenario, kind=scenario.kind,
+        **_step_fields(conversation, scenario, step, due_at, now, trigger, previous),
     )
+
+
+def _step_fields(conversation, scenario, step, due_at, now, trigger, previous) -> dict:
+    """A step's columns: a new plan's, or a pending one's moved back to step 1."""
+    planned_at, channel = _timing(conversation, due_at)
+    return {
+        "step": step,
+        "steps_total": steps.steps_total(scenario.kind, scenario.delays),
+        "due_at": due_at,
+        "planned_at": planned_at,
+        "late_from": planned_at,
+        "channel": channel,
+        "trigger_message": trigger,
+        "previous": previous,
+        "created_at": now,
+    }
 
 
 def plan(conversation: Conversation, scenario: Scenario, **step) -> FollowUp | None:
@@ -82,19 +88,10 @@ def plan(conversation: Conversation, scenario: Scenario, **step) -> FollowUp | N
 
 def replan_first_step(follow_up: FollowUp, *, due_at: datetime, now: datetime, trigger: Message) -> None:
     """Move a pending follow-up back to step 1 from a new message, keeping one row per plan."""
-    planned_at, channel = _timing(follow_up.conversation, due_at)
     FollowUp.objects.filter(pk=follow_up.pk, status=FollowUp.Status.PENDING).update(
-        step=1,
-        steps_total=steps.steps_total(follow_up.scenario.kind, follow_up.scenario.delays),
-        due_at=due_at,
-        planned_at=planned_at,
-        late_from=planned_at,
-        channel=channel,
-        trigger_message=trigger,
-        previous=None,
-        created_at=now,
+        **_step_fields(follow_up.conversation, follow_up.scenario, 1, due_at, now, trigger, None)
     )
-    note(follow_up.conversation, now, "replanned", f"{follow_up.get_kind_display()} restarted from a new message")
+    note(follow_up.conversation, now, Note.REPLANNED, f"{follow_up.get_kind_display()} restarted from a new message")
 
 
 def next_step(done: FollowUp, *, done_at: datetime, has_pending: bool) -> FollowUp | None:
@@ -106,7 +103,7 @@ def next_step(done: FollowUp, *, done_at: datetime, has_pending: bool) -> Follow
     """
     conversation = done.conversation
     scenario = done.scenario
-    if conversation.stopped or not scenario.enabled or not conversation.bot.auto_follow_up or has_pending:
+    if conversation.stopped or not scenario.is_on(conversation.bot) or has_pending:
         return None
     last_inbound = conversation.last_inbound_at
     if last_inbound is not None and last_inbound > done.created_at:
@@ -136,5 +133,5 @@ def live_follow_ups(conversation: Conversation):
     return conversation.follow_ups.filter(status__in=LIVE)
 
 
-def note(conversation: Conversation, at: datetime, kind: str, detail: str = "") -> None:
+def note(conversation: Conversation, at: datetime, kind: Note, detail: str = "") -> None:
     EngineEvent.objects.create(conversation=conversation, at=at, kind=kind, detail=detail[:300])

@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import Field
 
-from bots.workflows import enqueue_workflow
 from channels_out.senders.base import SendResult
 from conversations.models import Conversation, Message
 from scheduling import planning
 from scheduling.models import FollowUp
+from scheduling.signals import follow_ups_sent
 
+# What a reply may have changed on a conversation while its follow-up was being sent.
+REFRESHED = ("stopped", "channel", "last_inbound_at")
 # The columns set on a sent follow-up, in the order of the VALUES rows below.
 SENT_COLUMNS = ("finished_at", "channel", "text", "text_source", "sent_message", "provider_id", "delivery_status")
 
@@ -57,8 +60,9 @@ def record_delivered(delivered: list[Delivered], token: str) -> None:
             step = planning.next_step(d.follow_up, done_at=d.at, has_pending=conversation.pk in with_pending)
             if step is not None:
                 next_steps.append(step)
-            enqueue_workflow(d.follow_up)  # queued on commit; it can never undo or repeat the send
         FollowUp.objects.bulk_create(next_steps)
+        # Workflows listen (queued on commit): they can never undo or repeat the send.
+        follow_ups_sent.send(sender=FollowUp, follow_ups=[d.follow_up for d in delivered])
 
 
 def lock_conversation(conversation: Conversation) -> None:
@@ -70,22 +74,22 @@ def lock_conversation(conversation: Conversation) -> None:
 def _lock_conversations(ids) -> dict[int, dict]:
     rows = (
         Conversation.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk")
-        .values("pk", "stopped", "channel", "last_inbound_at")
+        .values("pk", *REFRESHED)
     )
-    return {row.pop("pk"): row for row in rows}
+    return {row["pk"]: {name: row[name] for name in REFRESHED} for row in rows}
 
 
 def _mark_sent(delivered: list[Delivered], messages: list[Message], token: str) -> None:
     """One UPDATE ... FROM (VALUES ...) for the whole list (Django's bulk_update writes a CASE
     per row and field, which costs more than everything else here). Still conditional on the
     claim token; a row the staleness sweep gave up on meanwhile is set to sent: it was."""
-    fields = [FollowUp._meta.get_field(name) for name in SENT_COLUMNS]
+    fields = [concrete_field(name) for name in SENT_COLUMNS]
     id_field = FollowUp._meta.pk
     rows, params = [], []
-    for d, message in zip(delivered, messages):
+    for d, message in zip(delivered, messages, strict=True):
         values = (d.at, d.channel, d.text, d.source, message.pk, d.result.provider_id, d.result.delivery_status)
         params.append(id_field.get_db_prep_save(d.follow_up.pk, connection))
-        params.extend(f.get_db_prep_save(v, connection) for f, v in zip(fields, values))
+        params.extend(f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True))
         rows.append("(" + ", ".join(_placeholder(f) for f in [id_field, *fields]) + ")")
     table = FollowUp._meta.db_table
     assignments = ", ".join(f"{f.column} = v.column{i}" for i, f in enumerate(fields, start=2))
@@ -96,6 +100,12 @@ def _mark_sent(delivered: list[Delivered], messages: list[Message], token: str) 
             f"WHERE {table}.id = v.column1 AND {table}.claim_token = %s AND {table}.status <> %s",
             [FollowUp.Status.SENT, *params, token, FollowUp.Status.SENT],
         )
+
+
+def concrete_field(name: str) -> Field:
+    field = FollowUp._meta.get_field(name)
+    assert isinstance(field, Field)  # a column of the table, not a relation's other side
+    return field
 
 
 def _placeholder(field) -> str:

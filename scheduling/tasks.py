@@ -59,7 +59,7 @@ def run_dispatcher(stop: threading.Event, *, clock=system_clock) -> None:
             close_old_connections()  # a restarted database is survived
             dispatch()
             wait = seconds_until_next_due(clock)
-        except Exception:  # noqa: BLE001 - log and go on: this thread must not die
+        except Exception:
             log.exception("dispatcher pass failed")
             wait = settings.DISPATCH_INTERVAL_SECONDS
         if wait > 0:

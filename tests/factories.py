@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from bots.models import Bot, WorkingWindow
 from conversations.models import Contact, Conversation
 from scheduling.clock import VirtualClock
-from scheduling.rules.working_hours import parse_windows
+from rules.working_hours import parse_windows
 
 NY = ZoneInfo("America/New_York")
 

@@ -4,11 +4,7 @@ Twilio server on 127.0.0.1 (tests/support/twilio_server.py), since Twilio's serv
 out of reach."""
 
 import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -21,8 +17,8 @@ from twilio.request_validator import RequestValidator
 from scheduling.models import FollowUp
 from tests.factories import make_bot
 from tests.support import twilio_harness
+from tests.support.cluster import STOP_SECONDS, start_cluster, stop_cluster
 
-ROOT = Path(__file__).resolve().parents[1]
 AUTH_TOKEN = twilio_harness.AUTH_TOKEN  # the test Twilio server's; it signs the webhooks too
 PHONE = "+15555550123"
 
@@ -62,14 +58,10 @@ def environment(live_server, settings, twilio_server):
     for key in ("FOLLOWUP_SENDER", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_SMS_FROM",
                 "TWILIO_API_BASE", "PUBLIC_BASE_URL"):
         setattr(settings, key, env[key])
-    cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    cluster = start_cluster(env)
     yield live_server, twilio_server
-    os.killpg(cluster.pid, signal.SIGTERM)
-    try:
-        cluster.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(cluster.pid, signal.SIGKILL)
+    # SIGTERM to the qcluster process, as a service manager stops it: a clean stop is quick.
+    assert stop_cluster(cluster), f"the cluster did not stop within {STOP_SECONDS}s of a SIGTERM"
 
 
 def signed_post(url: str, params: dict):

@@ -20,11 +20,11 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
-from bots.channels import Channel
 from bots.models import Bot
-from channels_out.numbers import WHATSAPP
+from bots.numbers import WHATSAPP
 from channels_out.routing import sending_number
 from channels_out.senders.base import Outgoing, ProviderBusy, Sender, SendError, SendResult
+from vocabulary import Channel
 
 # Twilio's codes for "not taken, try later": too many requests; the sender's queue full
 # (21611), or a Messaging Service's (30001) when answered at once.
@@ -120,6 +120,6 @@ class TwilioSender(Sender):
         client = twilio_client()
         try:
             sent = client.messages.create(**params)
-        except Exception as exc:  # noqa: BLE001 - every failure is classified; unknown by default
+        except Exception as exc:
             raise provider_outcome(exc) from exc
         return SendResult(provider_id=sent.sid, delivery_status=str(sent.status or ""))

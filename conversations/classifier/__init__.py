@@ -10,9 +10,9 @@ from collections.abc import Callable
 from functools import partial
 
 from conversations.classifier.rules import classify_rules
-from conversations.classifier.types import Classification, ClassifyInput, HistoryItem, Intent
+from conversations.classifier.types import Classification, ClassifyInput, HistoryItem
 
-__all__ = ["Classification", "ClassifyInput", "HistoryItem", "Intent", "classify", "classify_rules",
+__all__ = ["Classification", "ClassifyInput", "HistoryItem", "classify", "classify_rules",
            "get_classifier", "selected_model"]
 
 Classifier = Callable[[ClassifyInput], Classification]

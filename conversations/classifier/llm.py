@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from conversations.classifier.rules import classify_rules
-from conversations.classifier.types import Classification, ClassifyInput, Intent
+from conversations.classifier.types import Classification, ClassifyInput
+from vocabulary import Intent
 
 log = logging.getLogger("followups.classifier")
 
 # opt_in only from the keyword (START, UNSTOP), never from a model.
-MODEL_INTENTS = tuple(i for i in Intent.ALL if i != Intent.OPT_IN)
+MODEL_INTENTS = tuple(i for i in Intent if i != Intent.OPT_IN)
 MAX_AHEAD = timedelta(days=365)  # the contract: further ahead is not a request (busy)
 LINE_LIMIT = 500  # characters of one message in a prompt: enough for chat, bounded cost
 SPEAKERS = {"inbound": "Contact", "outbound": "Business"}
@@ -116,8 +117,10 @@ def parse_answer(answer: str, inp: ClassifyInput) -> tuple[str, datetime | None]
         return intent, None
     when = data.get("follow_up_at")
     try:
+        if not isinstance(when, str):
+            raise ValueError(when)
         at = datetime.fromisoformat(when)
-    except (TypeError, ValueError):
+    except ValueError:
         raise Rejected(f"specific_time without a readable time: {when!r}") from None
     if at.utcoffset() is None:
         raise Rejected(f"specific_time without a UTC offset: {when!r}")

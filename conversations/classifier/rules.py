@@ -10,8 +10,10 @@ are read with accents removed too ("no me escribas más" -> "no me escribas mas"
 import re
 import unicodedata
 
-from conversations.classifier.types import Classification, ClassifyInput, HistoryItem, Intent
-from scheduling.rules.requested_time import Resolution, find_requested_time, normalize_text
+from conversations.classifier import time_phrases as P
+from conversations.classifier.requested_time import Resolution, find_requested_time, normalize_text
+from conversations.classifier.types import Classification, ClassifyInput, HistoryItem
+from vocabulary import Intent
 
 # --- Keywords: the whole message, compared as `keyword_form` -----------------------------
 
@@ -392,7 +394,7 @@ _AGREE_WORDS = _AGREE_CORE | frozenset({
     "you", "u", "talk", "call", "text", "message", "pls", "plz", "thanks", "thank", "thx",
     "ty", "cheers", "time", "at", "do", "go", "ahead", "lets", "of", "thing", "by", "with", "is",
     "would", "be", "will", "ill", "there", "just", "totally", "i", "can", "confirm", "all",
-    "really", "very", "so", "sounds", "talk", "speak", "chat", "to", "then", "a", "plan", "yes",
+    "really", "very", "so", "sounds", "speak", "chat", "to", "a", "plan", "yes",
     "and", "we", "well", "oh", "ah", "super", "too", "also",
 })
 # An outbound asking when: "What time works?", "When is good for you?".
@@ -418,6 +420,44 @@ _ASKS_ABOUT_THE_BUSINESS = _at_word_start(
     r"(?:is|are|will)\s+(?:there\s+)?(?:\w+\s+){0,4}(?:available|open|free|taken|booked)\s*\?",
     r"any\s+(?:openings|availability|slots|spots|appointments|times)\b",
 )
+# A question about the business, its people or what it offers, in question order at the start
+# of a sentence ("is Dr. Ruiz in on Friday?", "will the doctor be around tomorrow?", "do you
+# offer evening courses?", "does Sarah work Saturdays?") or after "wondering if" ("wondering
+# if you do evening classes"). `subject` must not be a time ("is tomorrow in the afternoon
+# ok?", "does friday work?") nor, after do/does, a pronoun ("does that work for you?": the
+# contact proposing a time).
+_SENTENCE_START = (r"(?:^|[.!?;:,]\s*)\W{0,4}(?:(?:hi|hey|hello|ok|okay|so|and|also|btw|oh|sorry|"
+                   r"quick\s+question|question|hi\s+there|thanks|thx)\W{1,4}){0,3}")
+_WONDERING_IF = (r"\b(?:wondering|wonder|know|asking|ask|check|checking|see|curious|tell\s+me)\s+"
+                 r"(?:if|whether)\s+")
+_SUBJECT = r"(?P<subject>(?:[a-z]+\.?\s+){0,3}?[a-z]+\.?)"
+# Where someone at the business is, or what it is doing: "in", "around", "working"... (not
+# "in the morning", "in 2 hours": times).
+_BE_THERE = (
+    r"(?:still\s+|guys\s+|all\s+)?(?:in\b(?!\s+(?:the\s+(?:morning|afternoon|evening|am|pm|arvo)|"
+    r"an?\s+(?:bit|while|sec|second|min|minute|moment|few|couple|hour|day|week|month)\b|"
+    r"an\s+hour|half|\d|" + P.NUMWORD + r"\b))|around|available|avail|working|open|opened|closed|"
+    r"free|back|off|there|here|busy|on\s+(?:duty|call|site|shift|vacation|holiday|leave)|"
+    r"(?:seeing|taking|accepting)\s+(?:new\s+|any\s+)?(?:patients|clients|customers|appointments|"
+    r"bookings|people|walk-?ins)|running|operating|teaching|offering)\b")
+# What the business does or offers: "offer", "have", "teach", "work"...
+_OFFER_VERB = (r"(?:guys\s+|all\s+|still\s+|also\s+|ever\s+|even\s+|usually\s+|normally\s+)?"
+               r"(?:offer|have|has|do|does|work|take|accept|see|run|teach|hold|host|provide|sell|"
+               r"carry|serve|treat|open|close|deliver|ship|install|fix|repair|cover|stock|come|"
+               r"visit)(?:s|es)?\b")
+_IS_SOMEONE_THERE = (
+    re.compile(_SENTENCE_START + r"(?:is|are|r|will|would)\s+" + _SUBJECT + r"\s+(?:be\s+)?"
+               + _BE_THERE),
+    re.compile(_WONDERING_IF + _SUBJECT + r"\s+(?:is|are|will\s+be|would\s+be)\s+" + _BE_THERE),
+)
+_DOES_SOMEONE_OFFER = (
+    re.compile(_SENTENCE_START + r"(?:do|does|will|would)\s+" + _SUBJECT + r"\s+" + _OFFER_VERB),
+    re.compile(_WONDERING_IF + _SUBJECT + r"\s+" + _OFFER_VERB),
+)
+# After do/does, not the business: "does that work for you?" (a time the contact proposes),
+# "do I need to bring anything?" (the contact).
+_NOT_THE_BUSINESS = frozenset({"it", "that", "this", "these", "those", "either", "which", "one",
+                               "both", "any", "i", "we"})
 # An outbound about a visit or an appointment proposes no time for contacting them...
 _ABOUT_A_VISIT = re.compile(
     r"\b(?:appointment|appointments|appt|book|booking|booked|reservation|reserve|visit|"
@@ -457,10 +497,10 @@ def classify_rules(inp: ClassifyInput) -> Classification:
     # Answering "What time works?" (or a proposed time), a lone "3" is an hour.
     answering_when = bool(_ASKS_WHEN.search(out)) or proposed is not None
     found = find_requested_time(text, inp.now, inp.tz, bare_hours=answering_when)
-    # "is 3pm available?", "are you open saturday?": a question about the business's hours,
-    # not a request (unless it also asks to talk: "are you free to talk tomorrow?").
-    if found is not None and _ASKS_ABOUT_THE_BUSINESS.search(text) \
-            and not _OFFERS_CONTACT.search(text):
+    # "is 3pm available?", "are you open saturday?", "is Dr. Ruiz in on Friday?", "do you offer
+    # evening courses?": a question about the business, its hours or its offer, not a request
+    # (unless it also asks to talk: "are you free to talk tomorrow?").
+    if _asks_about_the_business(text, inp, found) and not _OFFERS_CONTACT.search(text):
         return Classification(Intent.OTHER)
     if found is not None and found.usable and _is_request(found, text, answering_when):
         return _specific(found)
@@ -469,6 +509,11 @@ def classify_rules(inp: ClassifyInput) -> Classification:
     if found is None and proposed is not None and _is_agreement(text):
         return _specific(proposed) if proposed.usable else Classification(Intent.BUSY)
 
+    # "I need to cancel my dentist appointment tomorrow", "can we reschedule?": the
+    # business's to handle, neither a time to follow up at nor busy ("I'm sick, need to
+    # cancel" too), unless they ask to be contacted ("cancel it and call me later": busy).
+    if P.CANCELS.search(text) and not P.CONTACT_ME.search(text):
+        return Classification(Intent.OTHER)
     if _BUSY.search(text):
         return Classification(Intent.BUSY)
     # "surgery till 3": the time only says how long they are busy.
@@ -522,7 +567,9 @@ def _proposed_time(out: str, inp: ClassifyInput) -> Resolution | None:
         return None
     if _ABOUT_A_VISIT.search(out) and not _OFFERS_CONTACT.search(out):
         return None
-    return find_requested_time(out, inp.now, inp.tz)
+    found = find_requested_time(out, inp.now, inp.tz)
+    # "Shall we move your cleaning to Friday at 3?": the appointment's new time.
+    return None if found is not None and found.is_appointment else found
 
 
 def _is_agreement(text: str) -> bool:
@@ -540,13 +587,37 @@ def _is_request(found: Resolution, text: str, answering_when: bool) -> bool:
     "when?" (they said when they are free)."""
     if found.is_state:
         return answering_when and found.is_until
+    if found.is_appointment:
+        return False  # "cancel my cleaning on Monday": the appointment's time
     return answering_when or _is_contact_request(text)
 
 
 def _is_contact_request(text: str) -> bool:
     """A future time in the message is a request unless it is about booking or the business
     ("Can I book for tomorrow?", "are you open saturday?") with no word about contact."""
-    return not _NOT_A_CONTACT_REQUEST.search(text) or bool(_CONTACT_REQUEST.search(text))
+    return not _about_booking(text) or bool(_CONTACT_REQUEST.search(text))
+
+
+def _about_booking(text: str) -> bool:
+    """Booking, cancelling or moving an appointment, or the business's hours or offer."""
+    return bool(_NOT_A_CONTACT_REQUEST.search(text) or P.CANCELS.search(text))
+
+
+def _asks_about_the_business(text: str, inp: ClassifyInput, found: Resolution | None) -> bool:
+    """A question about the business's hours or availability that names a time ("is 3pm
+    available?"), or about one of its people or what it offers, time or not ("is Dr. Ruiz
+    in on Friday?", "do you offer evening courses?")."""
+    if found is not None and _ASKS_ABOUT_THE_BUSINESS.search(text):
+        return True
+    for regexes, not_the_business in ((_IS_SOMEONE_THERE, frozenset()),
+                                      (_DOES_SOMEONE_OFFER, _NOT_THE_BUSINESS)):
+        for regex in regexes:
+            for m in regex.finditer(text):
+                subject = m["subject"]
+                if subject not in not_the_business \
+                        and find_requested_time(subject, inp.now, inp.tz) is None:
+                    return True
+    return False
 
 
 def _asks_for_contact(text: str) -> bool:
@@ -554,4 +625,4 @@ def _asks_for_contact(text: str) -> bool:
         return True
     # A bare time ("March 1, 2026"), not a thank-you or a story about the past.
     return len(_WORDS.findall(text)) <= 5 and not _GRATITUDE_OR_PAST.search(text) \
-        and not _NOT_A_CONTACT_REQUEST.search(text)
+        and not _about_booking(text)

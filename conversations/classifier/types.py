@@ -5,20 +5,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 
-class Intent:
-    OPT_OUT = "opt_out"
-    OPT_IN = "opt_in"
-    NOT_INTERESTED = "not_interested"
-    BOOKED = "booked"
-    SPECIFIC_TIME = "specific_time"
-    BUSY = "busy"
-    OTHER = "other"
-
-    ALL = (OPT_OUT, OPT_IN, NOT_INTERESTED, BOOKED, SPECIFIC_TIME, BUSY, OTHER)
-    # Intents that end follow-ups until the contact writes again.
-    STOPPING = (OPT_OUT, NOT_INTERESTED, BOOKED)
-
-
 @dataclass(frozen=True)
 class HistoryItem:
     direction: str  # "inbound" or "outbound"

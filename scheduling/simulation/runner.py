@@ -39,7 +39,7 @@ def _setup(spec: ScenarioSpec) -> Conversation:
         channel_switching=b.get("channel_switching", True), booking_link=b.get("booking_link") or "",
         # Absent in the file means off / no limit, whatever a new bot's defaults are.
         contact_hours_enabled=spec.contact_hours is not None, max_follow_ups_per_day=spec.max_follow_ups_per_day,
-        **(dict(zip(("contact_hours_start", "contact_hours_end"), spec.contact_hours)) if spec.contact_hours else {}),
+        **(dict(zip(("contact_hours_start", "contact_hours_end"), spec.contact_hours, strict=True)) if spec.contact_hours else {}),
     )
     WorkingWindow.objects.bulk_create(
         WorkingWindow(bot=bot, weekday=day, start=start, end=end)
@@ -103,11 +103,12 @@ def timeline(conversation: Conversation, tz) -> dict:
     def iso(moment):
         return moment.astimezone(tz).isoformat()
 
-    out = {"sent": [], "cancelled": [], "skipped": [], "failed": []}
+    out: dict[str, list[dict]] = {"sent": [], "cancelled": [], "skipped": [], "failed": []}
     rows = conversation.follow_ups.select_related("sent_message").order_by("id")
     for f in rows:
         base = {"scenario": f.kind, "step": f.step}
         if f.status == FollowUp.Status.SENT:
+            assert f.sent_message is not None  # recorded in the same statement as the send
             entry = {"at": iso(f.sent_message.at), **base, "channel": f.channel}
             if f.deferred:
                 entry["planned_for"] = iso(f.due_at)

@@ -6,10 +6,9 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from bots.channels import Channel
-from bots.models import ScenarioKind
-from scheduling.rules.cadence import CadenceError, parse_cadence
-from scheduling.rules.working_hours import parse_windows
+from rules.cadence import CadenceError, parse_cadence
+from rules.working_hours import parse_windows
+from vocabulary import Channel, ScenarioKind
 
 EVENT_TYPES = ("inbound", "outbound", "appointment_booked", "bot_active")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -138,7 +137,7 @@ def parse_scenario(data) -> ScenarioSpec:
     if until < start:
         raise ScenarioError("until", "is before start")
 
-    events = []
+    events: list[Event] = []
     for i, raw in enumerate(_get(data, "events", "events", list)):
         field = f"events[{i}]"
         event = Event(at=_time(raw, "at", f"{field}.at"), type=_get(raw, "type", f"{field}.type", str))
@@ -182,7 +181,7 @@ def _contact_hours(bot: dict) -> tuple[time, time] | None:
 
 def _custom_messages(raw: dict, field: str) -> list[str]:
     """One text for every step, or a list with one per step; placeholders checked."""
-    from channels_out.text import PlaceholderError, check_placeholders
+    from rules.texts import PlaceholderError, check_placeholders
 
     value = raw.get("custom_message")
     if value is None or value == "":

@@ -1,4 +1,4 @@
-"""A dispatcher as its own OS process, for the fault tests (tests/test_faults.py).
+"""A dispatcher as its own OS process, for the fault tests (tests/scheduling/test_faults.py).
 
     DATABASE_URL=... python -m tests.support.dispatcher_worker OUT_FILE [--batch-size N] [--hang-after K]
         [--concurrency C]

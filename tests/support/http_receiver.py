@@ -40,7 +40,8 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def running_receiver(path="/hook"):
     server = Receiver(path)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # serve_forever notices shutdown() only between polls: 0.5 s by default, paid by every test.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     try:
         yield server
     finally:

@@ -1,0 +1,143 @@
+"""Thin views: the serializer validates, the engine's handler acts, the result is serialized.
+
+Transactions. A 400 writes nothing (validation reads only). Outbound and appointment run
+find_or_create_conversation and the handler in one transaction: all or nothing. Inbound
+does not: record_inbound classifies (maybe an LLM call) before taking the conversation's
+row lock, and an outer transaction would hold locks across that call. So the conversation
+is created in its own transaction first; the one partial write left is a new contact and
+conversation without the message, when classification fails (the request then errors).
+"""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import serializers as s
+from conversations.directory import find_or_create_conversation
+from conversations.models import Contact, Conversation, Message
+from scheduling import events, planning
+from scheduling.clock import system_clock
+from scheduling.models import FollowUp
+
+
+class TokenOrStaff(BasePermission):
+    """An API token (any active user holding one), or a logged-in staff member's session."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and (request.auth is not None or user.is_staff))
+
+
+BAD_REQUEST = OpenApiResponse(description="Invalid input: a list of reasons per field.")
+# DRF's answer to a body it has no parser for: another media type, or none given.
+UNSUPPORTED = OpenApiResponse(description="The body is not JSON, form or multipart data (or has no Content-Type).")
+REPLAYED = "The provider_id was seen before: nothing new recorded, the first message is returned."
+
+
+class EventView(APIView):
+    permission_classes = [TokenOrStaff]
+
+    def validated(self, serializer_class) -> s.EventSerializer:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+    def message_result(self, message: Message, conversation: Conversation, replayed: bool) -> Response:
+        conversation = Conversation.objects.get(pk=conversation.pk)  # the handler saved its own copy
+        body = s.MessageResultSerializer({
+            "message": message,
+            "conversation": conversation,
+            "follow_ups": planning.live_follow_ups(conversation).select_related("trigger_message"),
+        }).data
+        return Response(body, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
+
+
+def _seen(conversation: Conversation, provider_id: str) -> bool:
+    return bool(provider_id) and conversation.messages.filter(provider_id=provider_id).exists()
+
+
+class InboundView(EventView):
+    @extend_schema(
+        summary="Record a message from the contact",
+        request=s.InboundSerializer,
+        responses={201: s.MessageResultSerializer, 200: OpenApiResponse(s.MessageResultSerializer, REPLAYED),
+                   400: BAD_REQUEST, 415: UNSUPPORTED},
+    )
+    def post(self, request):
+        serializer = self.validated(s.InboundSerializer)
+        data = serializer.validated_data
+        # Not one outer transaction: see the module docstring.
+        with transaction.atomic():
+            conversation = find_or_create_conversation(data["bot"], **serializer.conversation_kwargs())
+        replayed = _seen(conversation, data["provider_id"])
+        message = events.record_inbound(conversation, data["text"], channel=data["channel"],
+                                        provider_id=data["provider_id"], clock=system_clock)
+        return self.message_result(message, conversation, replayed)
+
+
+class OutboundView(EventView):
+    @extend_schema(
+        summary="Record a message from the bot or a human agent",
+        request=s.OutboundSerializer,
+        responses={201: s.MessageResultSerializer, 200: OpenApiResponse(s.MessageResultSerializer, REPLAYED),
+                   400: BAD_REQUEST, 415: UNSUPPORTED},
+    )
+    def post(self, request):
+        serializer = self.validated(s.OutboundSerializer)
+        data = serializer.validated_data
+        with transaction.atomic():
+            conversation = find_or_create_conversation(data["bot"], **serializer.conversation_kwargs())
+            replayed = _seen(conversation, data["provider_id"])
+            message = events.record_outbound(conversation, data["text"], author=data["author"],
+                                             channel=data.get("channel", ""), provider_id=data["provider_id"],
+                                             clock=system_clock)
+        return self.message_result(message, conversation, replayed)
+
+
+class AppointmentView(EventView):
+    @extend_schema(
+        summary="An appointment was booked: cancel pending follow-ups and stop the conversation",
+        request=s.AppointmentSerializer,
+        responses={200: s.AppointmentResultSerializer, 400: BAD_REQUEST, 415: UNSUPPORTED},
+    )
+    def post(self, request):
+        serializer = self.validated(s.AppointmentSerializer)
+        with transaction.atomic():
+            conversation = find_or_create_conversation(serializer.validated_data["bot"],
+                                                       **serializer.conversation_kwargs())
+            cancelled = events.record_appointment_booked(conversation, clock=system_clock, source="api")
+        conversation = Conversation.objects.get(pk=conversation.pk)
+        body = s.AppointmentResultSerializer({
+            "cancelled": cancelled,
+            "conversation": conversation,
+            "follow_ups": planning.live_follow_ups(conversation).select_related("trigger_message"),
+        }).data
+        return Response(body)
+
+
+class FollowUpPages(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+@extend_schema(
+    summary="A contact's follow-ups, newest first",
+    responses={200: s.FollowUpSerializer(many=True),
+               404: OpenApiResponse(description="No such contact, or a page past the end.")},
+)
+class ContactFollowUpsView(generics.ListAPIView):
+    permission_classes = [TokenOrStaff]
+    serializer_class = s.FollowUpSerializer
+    pagination_class = FollowUpPages
+
+    def get_queryset(self):
+        contact = get_object_or_404(Contact, pk=self.kwargs["contact_id"])
+        # Newest planned first, as on the Response Info page (FollowUp's default ordering).
+        return (FollowUp.objects.filter(conversation__contact=contact)
+                .select_related("trigger_message").order_by("-planned_at", "-id"))
