@@ -28,8 +28,7 @@ class ContactRefSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    timezone = serializers.CharField(required=False, allow_blank=True, max_length=64,
-                                     validators=[validate_timezone])
+    timezone = serializers.CharField(required=False, allow_blank=True, max_length=64, validators=[validate_timezone])
 
     def validate(self, attrs):
         if not (attrs.get("id") or attrs.get("phone") or attrs.get("email")):
@@ -47,8 +46,9 @@ class EventSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         ref = attrs["contact"]
-        contact = find_contact(attrs["bot"], contact_id=ref.get("id"), phone=ref.get("phone", ""),
-                                email=ref.get("email", ""))
+        contact = find_contact(
+            attrs["bot"], contact_id=ref.get("id"), phone=ref.get("phone", ""), email=ref.get("email", "")
+        )
         if ref.get("id") and contact is None:
             # The directory would create a new, anonymous contact: refuse instead.
             raise serializers.ValidationError({"contact": {"id": ["No contact with this id for this bot."]}})
@@ -73,8 +73,13 @@ class EventSerializer(serializers.Serializer):
 
 class MessageInSerializer(EventSerializer):
     text = serializers.CharField(max_length=10_000)
-    provider_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=64,
-                                        help_text="The provider's message id: a repeated id records nothing new.")
+    provider_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=64,
+        help_text="The provider's message id: a repeated id records nothing new.",
+    )
 
 
 class InboundSerializer(MessageInSerializer):
@@ -83,7 +88,8 @@ class InboundSerializer(MessageInSerializer):
 
 class OutboundSerializer(MessageInSerializer):
     channel = serializers.ChoiceField(
-        choices=Channel.choices, required=False,
+        choices=Channel.choices,
+        required=False,
         help_text="Default: the conversation's channel (required when there is no conversation yet).",
     )
     author = serializers.ChoiceField(choices=[Message.Author.BOT, Message.Author.AGENT])
@@ -91,7 +97,8 @@ class OutboundSerializer(MessageInSerializer):
 
 class AppointmentSerializer(EventSerializer):
     channel = serializers.ChoiceField(
-        choices=Channel.choices, required=False,
+        choices=Channel.choices,
+        required=False,
         help_text="Only needed when the contact has no conversation with this bot yet.",
     )
 
@@ -102,8 +109,18 @@ class AppointmentSerializer(EventSerializer):
 class MessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Message
-        fields = ["id", "direction", "author", "channel", "text", "at", "intent", "requested_at",
-                  "classified_by", "provider_id"]
+        fields = [
+            "id",
+            "direction",
+            "author",
+            "channel",
+            "text",
+            "at",
+            "intent",
+            "requested_at",
+            "classified_by",
+            "provider_id",
+        ]
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -114,14 +131,31 @@ class ConversationSerializer(serializers.ModelSerializer):
 
 class FollowUpSerializer(serializers.ModelSerializer):
     deferred = serializers.BooleanField(read_only=True, help_text="Moved into working hours.")
-    trigger_message_text = serializers.CharField(source="trigger_message.text", read_only=True,
-                                                 allow_null=True, default=None)
+    trigger_message_text = serializers.CharField(
+        source="trigger_message.text", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = FollowUp
-        fields = ["id", "conversation", "kind", "step", "steps_total", "due_at", "planned_at", "deferred",
-                  "channel", "status", "reason", "delivery_status", "text", "trigger_message",
-                  "trigger_message_text", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "conversation",
+            "kind",
+            "step",
+            "steps_total",
+            "due_at",
+            "planned_at",
+            "deferred",
+            "channel",
+            "status",
+            "reason",
+            "delivery_status",
+            "text",
+            "trigger_message",
+            "trigger_message_text",
+            "created_at",
+            "finished_at",
+        ]
 
 
 class MessageResultSerializer(serializers.Serializer):

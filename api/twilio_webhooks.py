@@ -79,10 +79,14 @@ class InboundMessage(TwilioWebhook):
         if not PHONE.match(phone):
             return Response({"error": "From must be a phone number like +15555550100"}, status=400)
         conversation = find_or_create_conversation(
-            bot, channel=channel, phone=phone, first_name=field(data, "ProfileName", 100),
+            bot,
+            channel=channel,
+            phone=phone,
+            first_name=field(data, "ProfileName", 100),
         )
-        record_inbound(conversation, field(data, "Body", 10_000), channel=channel,
-                       provider_id=field(data, "MessageSid", 64))
+        record_inbound(
+            conversation, field(data, "Body", 10_000), channel=channel, provider_id=field(data, "MessageSid", 64)
+        )
         return twiml()
 
 
@@ -90,6 +94,7 @@ class StatusCallback(TwilioWebhook):
     """Delivery news about a message we sent. Unknown ids get 200 too, so Twilio stops."""
 
     def handle(self, data, **route) -> Response:
-        record_twilio_status(field(data, "MessageSid", 64), field(data, "MessageStatus", 32),
-                             field(data, "ErrorCode", 32))
+        record_twilio_status(
+            field(data, "MessageSid", 64), field(data, "MessageStatus", 32), field(data, "ErrorCode", 32)
+        )
         return twiml()

@@ -49,11 +49,13 @@ class EventView(APIView):
 
     def message_result(self, message: Message, conversation: Conversation, replayed: bool) -> Response:
         conversation = Conversation.objects.get(pk=conversation.pk)  # the handler saved its own copy
-        body = s.MessageResultSerializer({
-            "message": message,
-            "conversation": conversation,
-            "follow_ups": planning.live_follow_ups(conversation).select_related("trigger_message"),
-        }).data
+        body = s.MessageResultSerializer(
+            {
+                "message": message,
+                "conversation": conversation,
+                "follow_ups": planning.live_follow_ups(conversation).select_related("trigger_message"),
+            }
+        ).data
         return Response(body, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
 
 
@@ -65,8 +67,12 @@ class InboundView(EventView):
     @extend_schema(
         summary="Record a message from the contact",
         request=s.InboundSerializer,
-        responses={201: s.MessageResultSerializer, 200: OpenApiResponse(s.MessageResultSerializer, REPLAYED),
-                   400: BAD_REQUEST, 415: UNSUPPORTED},
+        responses={
+            201: s.MessageResultSerializer,
+            200: OpenApiResponse(s.MessageResultSerializer, REPLAYED),
+            400: BAD_REQUEST,
+            415: UNSUPPORTED,
+        },
     )
     def post(self, request):
         serializer = self.validated(s.InboundSerializer)
@@ -75,8 +81,9 @@ class InboundView(EventView):
         with transaction.atomic():
             conversation = find_or_create_conversation(data["bot"], **serializer.conversation_kwargs())
         replayed = _seen(conversation, data["provider_id"])
-        message = events.record_inbound(conversation, data["text"], channel=data["channel"],
-                                        provider_id=data["provider_id"], clock=system_clock)
+        message = events.record_inbound(
+            conversation, data["text"], channel=data["channel"], provider_id=data["provider_id"], clock=system_clock
+        )
         return self.message_result(message, conversation, replayed)
 
 
@@ -84,8 +91,12 @@ class OutboundView(EventView):
     @extend_schema(
         summary="Record a message from the bot or a human agent",
         request=s.OutboundSerializer,
-        responses={201: s.MessageResultSerializer, 200: OpenApiResponse(s.MessageResultSerializer, REPLAYED),
-                   400: BAD_REQUEST, 415: UNSUPPORTED},
+        responses={
+            201: s.MessageResultSerializer,
+            200: OpenApiResponse(s.MessageResultSerializer, REPLAYED),
+            400: BAD_REQUEST,
+            415: UNSUPPORTED,
+        },
     )
     def post(self, request):
         serializer = self.validated(s.OutboundSerializer)
@@ -93,9 +104,14 @@ class OutboundView(EventView):
         with transaction.atomic():
             conversation = find_or_create_conversation(data["bot"], **serializer.conversation_kwargs())
             replayed = _seen(conversation, data["provider_id"])
-            message = events.record_outbound(conversation, data["text"], author=data["author"],
-                                             channel=data.get("channel", ""), provider_id=data["provider_id"],
-                                             clock=system_clock)
+            message = events.record_outbound(
+                conversation,
+                data["text"],
+                author=data["author"],
+                channel=data.get("channel", ""),
+                provider_id=data["provider_id"],
+                clock=system_clock,
+            )
         return self.message_result(message, conversation, replayed)
 
 
@@ -108,15 +124,18 @@ class AppointmentView(EventView):
     def post(self, request):
         serializer = self.validated(s.AppointmentSerializer)
         with transaction.atomic():
-            conversation = find_or_create_conversation(serializer.validated_data["bot"],
-                                                       **serializer.conversation_kwargs())
+            conversation = find_or_create_conversation(
+                serializer.validated_data["bot"], **serializer.conversation_kwargs()
+            )
             cancelled = events.record_appointment_booked(conversation, clock=system_clock, source="api")
         conversation = Conversation.objects.get(pk=conversation.pk)
-        body = s.AppointmentResultSerializer({
-            "cancelled": cancelled,
-            "conversation": conversation,
-            "follow_ups": planning.live_follow_ups(conversation).select_related("trigger_message"),
-        }).data
+        body = s.AppointmentResultSerializer(
+            {
+                "cancelled": cancelled,
+                "conversation": conversation,
+                "follow_ups": planning.live_follow_ups(conversation).select_related("trigger_message"),
+            }
+        ).data
         return Response(body)
 
 
@@ -128,8 +147,10 @@ class FollowUpPages(PageNumberPagination):
 
 @extend_schema(
     summary="A contact's follow-ups, newest first",
-    responses={200: s.FollowUpSerializer(many=True),
-               404: OpenApiResponse(description="No such contact, or a page past the end.")},
+    responses={
+        200: s.FollowUpSerializer(many=True),
+        404: OpenApiResponse(description="No such contact, or a page past the end."),
+    },
 )
 class ContactFollowUpsView(generics.ListAPIView):
     permission_classes = [TokenOrStaff]
@@ -139,5 +160,8 @@ class ContactFollowUpsView(generics.ListAPIView):
     def get_queryset(self):
         contact = get_object_or_404(Contact, pk=self.kwargs["contact_id"])
         # Newest planned first, as on the Response Info page (FollowUp's default ordering).
-        return (FollowUp.objects.filter(conversation__contact=contact)
-                .select_related("trigger_message").order_by("-planned_at", "-id"))
+        return (
+            FollowUp.objects.filter(conversation__contact=contact)
+            .select_related("trigger_message")
+            .order_by("-planned_at", "-id")
+        )

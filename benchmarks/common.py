@@ -116,12 +116,23 @@ def worker_done(result: dict) -> None:
     print(json.dumps(result), flush=True)
 
 
-def run_workers(module: str, count: int, args: list[str], env: dict[str, str] | None = None,
-                on_go: Callable[[], object] | None = None) -> tuple[float, list[dict]]:
+def run_workers(
+    module: str,
+    count: int,
+    args: list[str],
+    env: dict[str, str] | None = None,
+    on_go: Callable[[], object] | None = None,
+) -> tuple[float, list[dict]]:
     """`on_go`: called once every worker is ready, just before they are told to start."""
     procs = [
-        subprocess.Popen([PYTHON, "-m", module, *args], cwd=ROOT, env={**os.environ, **(env or {})},
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [PYTHON, "-m", module, *args],
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(count)
     ]
     for p in procs:

@@ -85,8 +85,17 @@ def worker(batch: int, profile_to: str | None = None) -> None:
         if thread_profilers:
             threads = pstats.Stats(*thread_profilers.values())
             threads.dump_stats(profile_to + ".threads")
-    worker_done({"start": start, "end": end, **totals, "claim_seconds": claim_seconds[0],
-                 "queries": queries.count, "query_seconds": queries.seconds, "cpu_seconds": cpu})
+    worker_done(
+        {
+            "start": start,
+            "end": end,
+            **totals,
+            "claim_seconds": claim_seconds[0],
+            "queries": queries.count,
+            "query_seconds": queries.seconds,
+            "cpu_seconds": cpu,
+        }
+    )
 
 
 class QueryCounter:
@@ -111,19 +120,26 @@ class QueryCounter:
 def run(pop, workers: int, batch: int, profile_to: str | None = None) -> dict:
     args = ["worker", "--batch", str(batch)] + (["--profile", profile_to] if profile_to else [])
     pg_cpu: list[float | None] = []
-    wall, results = run_workers("benchmarks.dispatch_bench", workers, args,
-                                on_go=lambda: pg_cpu.append(postgres_cpu_seconds()))
+    wall, results = run_workers(
+        "benchmarks.dispatch_bench", workers, args, on_go=lambda: pg_cpu.append(postgres_cpu_seconds())
+    )
     after = postgres_cpu_seconds()
     pg_seconds = after - pg_cpu[0] if after is not None and pg_cpu[0] is not None else None
     sent = sum(r["sent"] for r in results)
-    return {"workers": workers, "wall": wall, "sent": sent, "claimed": sum(r["claimed"] for r in results),
-            "rate": sent / wall if wall else 0.0, "us_per_fu": wall * 1e6 * workers / max(sent, 1),
-            "claim_us_per_fu": sum(r["claim_seconds"] for r in results) * 1e6 / max(sent, 1),
-            "queries_per_fu": sum(r["queries"] for r in results) / max(sent, 1),
-            "db_us_per_fu": sum(r["query_seconds"] for r in results) * 1e6 / max(sent, 1),
-            "cpu_us_per_fu": sum(r["cpu_seconds"] for r in results) * 1e6 / max(sent, 1),
-            "pg_cpu_us_per_fu": pg_seconds * 1e6 / max(sent, 1) if pg_seconds is not None else None,
-            "check": verify(pop, sent)}
+    return {
+        "workers": workers,
+        "wall": wall,
+        "sent": sent,
+        "claimed": sum(r["claimed"] for r in results),
+        "rate": sent / wall if wall else 0.0,
+        "us_per_fu": wall * 1e6 * workers / max(sent, 1),
+        "claim_us_per_fu": sum(r["claim_seconds"] for r in results) * 1e6 / max(sent, 1),
+        "queries_per_fu": sum(r["queries"] for r in results) / max(sent, 1),
+        "db_us_per_fu": sum(r["query_seconds"] for r in results) * 1e6 / max(sent, 1),
+        "cpu_us_per_fu": sum(r["cpu_seconds"] for r in results) * 1e6 / max(sent, 1),
+        "pg_cpu_us_per_fu": pg_seconds * 1e6 / max(sent, 1) if pg_seconds is not None else None,
+        "check": verify(pop, sent),
+    }
 
 
 def verify(pop, reported_sent: int) -> str:
@@ -132,7 +148,7 @@ def verify(pop, reported_sent: int) -> str:
     m = pop.seeded_max
     by_status = dict(sql(f"SELECT status, count(*) FROM scheduling_followup f WHERE {due} GROUP BY 1"))
     messages = sql(f"""SELECT count(*), count(DISTINCT conversation_id) FROM conversations_message
-                       WHERE id > {m['conversations_message']} AND is_follow_up""")[0]
+                       WHERE id > {m["conversations_message"]} AND is_follow_up""")[0]
     linked = sql(f"""SELECT count(DISTINCT f.sent_message_id) FROM scheduling_followup f
                      JOIN conversations_message msg ON msg.id = f.sent_message_id
                      AND msg.conversation_id = f.conversation_id WHERE {due}""")[0][0]

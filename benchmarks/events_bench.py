@@ -24,8 +24,12 @@ def classifier_rate(count: int) -> dict:
     from conversations.classifier.types import ClassifyInput, HistoryItem
 
     inputs = [
-        ClassifyInput(text=i["text"], now=datetime.fromisoformat(i["now"]), tz=ZoneInfo(i["timezone"]),
-                      history=tuple(HistoryItem(h["direction"], h["text"]) for h in i.get("history", ())))
+        ClassifyInput(
+            text=i["text"],
+            now=datetime.fromisoformat(i["now"]),
+            tz=ZoneInfo(i["timezone"]),
+            history=tuple(HistoryItem(h["direction"], h["text"]) for h in i.get("history", ())),
+        )
         for i in texts()
     ]
     batch = (inputs * (count // len(inputs) + 1))[:count]
@@ -53,12 +57,21 @@ def record_inbound_rate(pop, count: int) -> dict:
     started, cpu = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(queries):
         for i, conversation in enumerate(conversations):
-            record_inbound(conversation, bodies[i % len(bodies)], channel=conversation.channel,
-                           provider_id=f"SMevents{i:08d}")
+            record_inbound(
+                conversation, bodies[i % len(bodies)], channel=conversation.channel, provider_id=f"SMevents{i:08d}"
+            )
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     ids = [c.pk for c in conversations]
     cancelled = FollowUp.objects.filter(conversation_id__in=ids, reason="contact_replied").count()
-    planned = FollowUp.objects.filter(conversation_id__in=ids, status="pending", trigger_message__provider_id__startswith="SMevents").count()
-    return {"messages": len(conversations), "seconds": elapsed, "rate": len(conversations) / elapsed,
-            "cancelled": cancelled, "planned": planned, "queries_per_message": queries.count / len(conversations),
-            "cpu_us_per_message": cpu * 1e6 / len(conversations)}
+    planned = FollowUp.objects.filter(
+        conversation_id__in=ids, status="pending", trigger_message__provider_id__startswith="SMevents"
+    ).count()
+    return {
+        "messages": len(conversations),
+        "seconds": elapsed,
+        "rate": len(conversations) / elapsed,
+        "cancelled": cancelled,
+        "planned": planned,
+        "queries_per_message": queries.count / len(conversations),
+        "cpu_us_per_message": cpu * 1e6 / len(conversations),
+    }

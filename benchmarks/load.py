@@ -33,15 +33,25 @@ def signed_requests(port: int, count: int, bots: list[int], first_contact: int) 
     from twilio.request_validator import RequestValidator
 
     validator = RequestValidator(TOKEN)
-    known = sql(f"""SELECT bot_id, phone FROM conversations_contact WHERE id >= {first_contact}
-                    AND bot_id = ANY(%s) ORDER BY id LIMIT {count // 3}""", (bots,))
+    known = sql(
+        f"""SELECT bot_id, phone FROM conversations_contact WHERE id >= {first_contact}
+                    AND bot_id = ANY(%s) ORDER BY id LIMIT {count // 3}""",
+        (bots,),
+    )
     bodies = [t["text"] for t in texts()]
     out = []
     for i in range(count):
         bot, phone = known[i // 3] if i % 3 == 0 and i // 3 < len(known) else (bots[i % len(bots)], f"+1777{i:07d}")
         path = f"/webhooks/twilio/{bot}/inbound/"
-        params = {"MessageSid": f"SMload{uuid.UUID(int=i).hex[8:]}", "AccountSid": "ACbench", "From": phone,
-                  "To": "+15550009999", "Body": bodies[i % len(bodies)], "NumMedia": "0", "ProfileName": "Load Test"}
+        params = {
+            "MessageSid": f"SMload{uuid.UUID(int=i).hex[8:]}",
+            "AccountSid": "ACbench",
+            "From": phone,
+            "To": "+15550009999",
+            "Body": bodies[i % len(bodies)],
+            "NumMedia": "0",
+            "ProfileName": "Load Test",
+        }
         signature = validator.compute_signature(f"http://127.0.0.1:{port}{path}", params)
         out.append((path, urlencode(params), signature))
     return out
@@ -57,12 +67,33 @@ def write_lua_data(requests: list, path: Path) -> None:
 
 
 def start_gunicorn(port: int, workers: int, log: Path, database_url: str, token: str = TOKEN) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "false", "TWILIO_AUTH_TOKEN": token,
-           "PUBLIC_BASE_URL": "", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "false",
+        "TWILIO_AUTH_TOKEN": token,
+        "PUBLIC_BASE_URL": "",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+    }
     server = subprocess.Popen(
-        [str(Path(PYTHON).with_name("gunicorn")), "followup_project.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning", "--error-logfile", str(log)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            str(Path(PYTHON).with_name("gunicorn")),
+            "followup_project.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--error-logfile",
+            str(log),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -74,7 +105,6 @@ def start_gunicorn(port: int, workers: int, log: Path, database_url: str, token:
     raise RuntimeError(f"gunicorn did not start; see {log}")
 
 
-
 def stop_gunicorn(server: subprocess.Popen) -> None:
     server.send_signal(signal.SIGTERM)
     try:
@@ -83,21 +113,28 @@ def stop_gunicorn(server: subprocess.Popen) -> None:
         server.kill()
         server.wait()
 
+
 def warm_up(port: int, requests: list) -> None:
     """A few requests first, so every worker has loaded its code and connected."""
     import requests as http
 
     for path, body, sig in requests:
-        r = http.post(f"http://127.0.0.1:{port}{path}", data=body, timeout=30,
-                      headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sig})
+        r = http.post(
+            f"http://127.0.0.1:{port}{path}",
+            data=body,
+            timeout=30,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sig},
+        )
         if r.status_code != 200:
             raise RuntimeError(f"warm-up request got {r.status_code}: {r.text[:200]}")
 
 
 # The product keeps database connections for reuse (CONN_MAX_AGE=60 by default); a new
 # connection per request (Django's own default, 0) is measured beside it.
-VARIANTS = [("a new DB connection per request (DATABASE_URL ?conn_max_age=0)", "?conn_max_age=0"),
-            ("as configured: persistent DB connections (CONN_MAX_AGE=60)", "")]
+VARIANTS = [
+    ("a new DB connection per request (DATABASE_URL ?conn_max_age=0)", "?conn_max_age=0"),
+    ("as configured: persistent DB connections (CONN_MAX_AGE=60)", ""),
+]
 
 
 def run(pop, seconds: int, workdir: Path, server_workers: int = 4, connections: int = 16, threads: int = 2) -> list:
@@ -107,9 +144,23 @@ def run(pop, seconds: int, workdir: Path, server_workers: int = 4, connections: 
     requests = signed_requests(port, (count + 40) * len(VARIANTS), pop.bots[:20], first_contact)
     results = []
     for i, (name, url_suffix) in enumerate(VARIANTS):
-        mine = requests[i * (count + 40):(i + 1) * (count + 40)]
-        results.append({"variant": name, **_one(port, mine[:40], mine[40:], seconds, workdir, server_workers,
-                                                 connections, threads, database_url() + url_suffix)})
+        mine = requests[i * (count + 40) : (i + 1) * (count + 40)]
+        results.append(
+            {
+                "variant": name,
+                **_one(
+                    port,
+                    mine[:40],
+                    mine[40:],
+                    seconds,
+                    workdir,
+                    server_workers,
+                    connections,
+                    threads,
+                    database_url() + url_suffix,
+                ),
+            }
+        )
     return results
 
 
@@ -121,21 +172,44 @@ def _one(port, warm, requests, seconds, workdir, server_workers, connections, th
         warm_up(port, warm)
         before = scalar("SELECT count(*) FROM conversations_message WHERE provider_id LIKE 'SMload%%'")
         wrk = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA),
-             f"http://127.0.0.1:{port}", "--", str(data), str(threads)],
-            capture_output=True, text=True, timeout=seconds + 120)
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(LUA),
+                f"http://127.0.0.1:{port}",
+                "--",
+                str(data),
+                str(threads),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 120,
+        )
     finally:
         stop_gunicorn(server)
     line = next((text for text in wrk.stdout.splitlines() if text.startswith("BENCH ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed: {wrk.stdout}\n{wrk.stderr}")
-    result = json.loads(line[len("BENCH "):])
+    result = json.loads(line[len("BENCH ") :])
     stored = scalar("SELECT count(*) FROM conversations_message WHERE provider_id LIKE 'SMload%%'") - before
     errors = sum(result[k] for k in ("non2xx", "connect_errors", "read_errors", "write_errors", "timeouts"))
     distinct = result["requests"] - result["wrapped"]
     # wrk does not count the requests still in flight when it stops: at most one per connection.
     ok = errors == 0 and distinct <= stored <= distinct + connections
-    return {**result, "seconds": result["duration_us"] / 1e6, "rate": result["requests"] / (result["duration_us"] / 1e6),
-            "p50_ms": result["p50_us"] / 1000, "p99_ms": result["p99_us"] / 1000, "errors": errors,
-            "server_workers": server_workers, "connections": connections, "stored": stored,
-            "check": "ok" if ok else f"FAILED: {errors} errors, {stored} messages stored for {distinct} requests"}
+    return {
+        **result,
+        "seconds": result["duration_us"] / 1e6,
+        "rate": result["requests"] / (result["duration_us"] / 1e6),
+        "p50_ms": result["p50_us"] / 1000,
+        "p99_ms": result["p99_us"] / 1000,
+        "errors": errors,
+        "server_workers": server_workers,
+        "connections": connections,
+        "stored": stored,
+        "check": "ok" if ok else f"FAILED: {errors} errors, {stored} messages stored for {distinct} requests",
+    }

@@ -53,21 +53,30 @@ class Results(TypedDict, total=False):
 
 
 def options(argv):
-    p = argparse.ArgumentParser(prog="benchmarks/run", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="benchmarks/run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--quick", action="store_true", help="small sizes, short load: a check that everything works")
     p.add_argument("--sizes", help="pending follow-ups, comma-separated (default 10000,100000,1000000)")
     p.add_argument("--due", type=int, help="follow-ups due now in each dispatch run (default 5000)")
     p.add_argument("--workers", default="1,2", help="dispatcher processes to try (default 1,2)")
     p.add_argument("--batch", type=int, default=100, help="claim batch size (the product's default: 100)")
-    p.add_argument("--repeat", type=int, default=1,
-                   help="run each dispatch measurement N times and keep the fastest (on a busy machine)")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each dispatch measurement N times and keep the fastest (on a busy machine)",
+    )
     p.add_argument("--naive-due", type=int, help="due follow-ups in the naive run (default 1000)")
     p.add_argument("--load-seconds", type=int, help="wrk duration (default 30)")
     p.add_argument("--provider-rows", type=int, help="due follow-ups in each provider run (default 6000)")
     p.add_argument("--provider-replies", type=int, help="contacts replying in the reply storm (default 2000)")
-    p.add_argument("--provider-concurrency", type=int, default=64,
-                   help="DISPATCH_SEND_CONCURRENCY of each qcluster process in the provider phase (default 64)")
+    p.add_argument(
+        "--provider-concurrency",
+        type=int,
+        default=64,
+        help="DISPATCH_SEND_CONCURRENCY of each qcluster process in the provider phase (default 64)",
+    )
     p.add_argument("--only", help=f"comma-separated phases among {','.join(PHASES)}")
     p.add_argument("--out", help="where to write the table (default results/latest.md; --quick: results/quick.md)")
     o = p.parse_args(argv)
@@ -99,9 +108,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from benchmarks import dispatch_bench, events_bench, limit, load, naive, provider_bench, report, seed
 
-    results: Results = {"machine": report.machine(scalar("SHOW server_version")),
-                        "options": {"due": o.due, "batch": o.batch, "quick": o.quick, "repeat": o.repeat},
-                        "seeding": []}
+    results: Results = {
+        "machine": report.machine(scalar("SHOW server_version")),
+        "options": {"due": o.due, "batch": o.batch, "quick": o.quick, "repeat": o.repeat},
+        "seeding": [],
+    }
     workdir = Path(tempfile.mkdtemp(prefix="bench-work."))
     now = timezone.now()
 
@@ -125,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         sql(f'CREATE DATABASE "{name}" TEMPLATE "{main_db}"')
         pop = seed.Population(due=o.naive_due, stride=2, url=url, bots=bots)
         seed.grow(pop, o.naive_due * 10, now)  # 1 in 10 schedules due now, the rest later
-        log(f"naive design: {o.naive_due} due, {o.naive_due * 10} schedules, real qcluster (the scheduler wakes every ~30 s)")
+        log(
+            f"naive design: {o.naive_due} due, {o.naive_due * 10} schedules, real qcluster (the scheduler wakes every ~30 s)"
+        )
         results["naive"] = naive.run(pop, url, workers=max(o.workers))
         log(f"  {results['naive']}")
         sql(f'DROP DATABASE "{name}"')
@@ -146,8 +159,10 @@ def main(argv: list[str] | None = None) -> int:
                 row = {"size": size, **best_of(o.repeat, pop, partial(dispatch_bench.run, pop, workers, o.batch))}
                 row["limit"] = best_of(o.repeat, pop, partial(limit.run, pop, workers, o.batch))
                 results["dispatch"].append(row)
-                log(f"  {size:,} pending, {workers} worker(s): {row['rate']:,.0f}/s ({row['check']}), "
-                    f"limit {row['limit']['rate']:,.0f}/s")
+                log(
+                    f"  {size:,} pending, {workers} worker(s): {row['rate']:,.0f}/s ({row['check']}), "
+                    f"limit {row['limit']['rate']:,.0f}/s"
+                )
 
     if "profile" in o.only:
         stats_file = workdir / "dispatch.prof"
@@ -168,12 +183,20 @@ def main(argv: list[str] | None = None) -> int:
 
     if "provider" in o.only:
         assert provider_url is not None  # made above when the provider phase runs
-        log(f"provider: {o.provider_rows:,} due follow-ups, 8 bots with short codes, real qcluster and Twilio SDK "
+        log(
+            f"provider: {o.provider_rows:,} due follow-ups, 8 bots with short codes, real qcluster and Twilio SDK "
             f"against the test Twilio server (150 ms, 100 at once), 1 then 2 processes, then a reply storm of "
-            f"{o.provider_replies:,}")
-        results["provider"] = provider_bench.run(provider_url, bots, workdir, rows=o.provider_rows,
-                                                 storm_replies=o.provider_replies,
-                                                 concurrency=o.provider_concurrency, log=log)
+            f"{o.provider_replies:,}"
+        )
+        results["provider"] = provider_bench.run(
+            provider_url,
+            bots,
+            workdir,
+            rows=o.provider_rows,
+            storm_replies=o.provider_replies,
+            concurrency=o.provider_concurrency,
+            log=log,
+        )
         log(f"  check: {results['provider']['check']}")
         sql(f'DROP DATABASE IF EXISTS "{main_db}_provider" WITH (FORCE)')
 
@@ -184,12 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     Path(o.out).with_suffix(".json").write_text(json.dumps(results, indent=1, default=str) + "\n")
     log(f"written to {o.out}")
     shutil.rmtree(workdir, ignore_errors=True)
-    failed = [k for k, part in (("naive", results.get("naive")), ("events", results.get("events")))
-              if "FAILED" in str((part or {}).get("check", ""))]
+    failed = [
+        k
+        for k, part in (("naive", results.get("naive")), ("events", results.get("events")))
+        if "FAILED" in str((part or {}).get("check", ""))
+    ]
     failed += ["load" for ld in results.get("load", []) if "FAILED" in ld["check"]]
     failed += ["provider" for pr in [results.get("provider")] if pr and "FAILED" in pr["check"]]
-    failed += ["dispatch" for d in results.get("dispatch", [])
-               if "FAILED" in d["check"] + d["limit"]["check"]]
+    failed += ["dispatch" for d in results.get("dispatch", []) if "FAILED" in d["check"] + d["limit"]["check"]]
     return 1 if failed else 0
 
 
@@ -209,8 +234,10 @@ def write_profile(stats_file: Path, out: Path, due: int) -> dict:
     """The top of the profile (by own and by cumulative time) to a small text file, and
     the profiled time summed by area: Django's ORM, the driver, the engine's own code..."""
     buf = io.StringIO()
-    buf.write(f"cProfile of one dispatch worker sending {due:,} follow-ups, its main thread and its sending "
-              f"threads together (times include cProfile's overhead)\n")
+    buf.write(
+        f"cProfile of one dispatch worker sending {due:,} follow-ups, its main thread and its sending "
+        f"threads together (times include cProfile's overhead)\n"
+    )
     threads_file = Path(str(stats_file) + ".threads")
     main_only = pstats.Stats(str(stats_file))
     stats = pstats.Stats(str(stats_file), stream=buf)
@@ -231,9 +258,15 @@ def write_profile(stats_file: Path, out: Path, due: int) -> dict:
     for (filename, _, name), (_, _, _, cumulative, _) in stats_table(stats).items():
         key = (Path(filename).name, name)
         functions[key] = functions.get(key, 0.0) + cumulative
-    return {"file": out.name, "areas": ranked[:8], "main_thread_seconds": total_seconds(main_only),
-            "sending_threads_seconds": threads_time, "per_follow_up_us": {
-                label: functions[key] * 1e6 / max(due, 1) for label, key in PROFILE_SPOTS.items() if key in functions}}
+    return {
+        "file": out.name,
+        "areas": ranked[:8],
+        "main_thread_seconds": total_seconds(main_only),
+        "sending_threads_seconds": threads_time,
+        "per_follow_up_us": {
+            label: functions[key] * 1e6 / max(due, 1) for label, key in PROFILE_SPOTS.items() if key in functions
+        },
+    }
 
 
 # pstats.Stats keeps its table and its total in attributes that typeshed's stub does not list.
@@ -267,14 +300,17 @@ PROFILE_SPOTS = {
 
 
 def profile_area(filename: str) -> str:
-    for marker, area in [("django/db/models", "Django ORM: building, compiling queries, making model objects"),
-                         ("django/db/backends", "Django database backend (cursor wrappers, transactions)"),
-                         ("psycopg", "psycopg: sending queries and waiting for PostgreSQL"),
-                         ("django/", "Django, other"),
-                         ("/scheduling/", "engine: scheduling/ (dispatch, planning, rules)"),
-                         ("/channels_out/", "engine: channels_out/ (text)"),
-                         ("/bots/", "engine: bots/, conversations/"), ("/conversations/", "engine: bots/, conversations/"),
-                         ("/benchmarks/", "benchmark harness")]:
+    for marker, area in [
+        ("django/db/models", "Django ORM: building, compiling queries, making model objects"),
+        ("django/db/backends", "Django database backend (cursor wrappers, transactions)"),
+        ("psycopg", "psycopg: sending queries and waiting for PostgreSQL"),
+        ("django/", "Django, other"),
+        ("/scheduling/", "engine: scheduling/ (dispatch, planning, rules)"),
+        ("/channels_out/", "engine: channels_out/ (text)"),
+        ("/bots/", "engine: bots/, conversations/"),
+        ("/conversations/", "engine: bots/, conversations/"),
+        ("/benchmarks/", "benchmark harness"),
+    ]:
         if marker in filename:
             return area
     return "Python built-ins and standard library"

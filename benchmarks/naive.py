@@ -10,13 +10,13 @@ That wait is part of the design, so the rate is taken over the whole wall time.
 
 import os
 import re
-import signal
 import subprocess
 import threading
 import time
 import uuid
 
 from benchmarks.common import PYTHON, ROOT, NoopSender, scalar, sql
+from tests.support.cluster import stop_cluster
 
 
 def send_one(follow_up_id: int) -> str:
@@ -27,7 +27,8 @@ def send_one(follow_up_id: int) -> str:
 
     token, now = uuid.uuid4().hex, system_clock.now()
     claimed = FollowUp.objects.filter(pk=follow_up_id, status=FollowUp.Status.PENDING, planned_at__lte=now).update(
-        status=FollowUp.Status.SENDING, claimed_at=now, claim_token=token)
+        status=FollowUp.Status.SENDING, claimed_at=now, claim_token=token
+    )
     if not claimed:
         return "not pending"
     follow_up = dispatch._load([follow_up_id], token)[0]
@@ -38,9 +39,12 @@ def add_schedules(url: str) -> int:
     """One ONCE schedule per pending follow-up (due now or later), and none other: the
     product's own dispatch schedule is removed so it can't send these rows itself."""
     sql("DELETE FROM django_q_schedule", url=url)
-    sql("""INSERT INTO django_q_schedule (name, func, args, schedule_type, repeats, next_run)
+    sql(
+        """INSERT INTO django_q_schedule (name, func, args, schedule_type, repeats, next_run)
            SELECT 'follow-up ' || id, 'benchmarks.naive.send_one', id::text, 'O', -1, planned_at
-           FROM scheduling_followup WHERE status = 'pending'""", url=url)
+           FROM scheduling_followup WHERE status = 'pending'""",
+        url=url,
+    )
     return scalar("SELECT count(*) FROM django_q_schedule", url=url)
 
 
@@ -49,10 +53,22 @@ def run(pop, url: str, workers: int = 2, timeout: float = 300) -> dict:
     not counted) and stops at the last follow-up's finished_at."""
     schedules = add_schedules(url)
     # DISPATCH_IN_WORKERS off: the workers run only the schedules' tasks, no dispatcher of their own.
-    env = {**os.environ, "DATABASE_URL": url, "Q_WORKERS": str(workers), "LOG_LEVEL": "INFO",
-           "DISPATCH_IN_WORKERS": "false"}
-    cluster = subprocess.Popen([PYTHON, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "Q_WORKERS": str(workers),
+        "LOG_LEVEL": "INFO",
+        "DISPATCH_IN_WORKERS": "false",
+    }
+    cluster = subprocess.Popen(
+        [PYTHON, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     stderr = cluster.stderr
     assert stderr is not None  # stderr=PIPE
     running = threading.Event()
@@ -75,20 +91,25 @@ def run(pop, url: str, workers: int = 2, timeout: float = 300) -> dict:
                 break
             time.sleep(0.5)
     finally:
-        os.killpg(cluster.pid, signal.SIGTERM)  # the cluster and the workers it forked
-        try:
-            cluster.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.pid, signal.SIGKILL)
-            cluster.wait()
-    first, last, sent = sql(f"""SELECT extract(epoch FROM min(finished_at)), extract(epoch FROM max(finished_at)),
+        stop_cluster(cluster)
+    first, last, sent = sql(
+        f"""SELECT extract(epoch FROM min(finished_at)), extract(epoch FROM max(finished_at)),
                                 count(*) FROM scheduling_followup WHERE {pop.due_where()} AND status = 'sent'""",
-                            url=url)[0]
-    messages = scalar(f"""SELECT count(*) FROM conversations_message
-                          WHERE id > {pop.seeded_max['conversations_message']} AND is_follow_up""", url=url)
+        url=url,
+    )[0]
+    messages = scalar(
+        f"""SELECT count(*) FROM conversations_message
+                          WHERE id > {pop.seeded_max["conversations_message"]} AND is_follow_up""",
+        url=url,
+    )
     wall = float(last) - started if last else timeout
-    return {"workers": workers, "schedules": schedules, "sent": sent, "wall": wall,
-            "rate": sent / wall if wall else 0.0,
-            "first_send_after": float(first) - started if first else None,
-            "processing_rate": sent / (float(last) - float(first)) if last and last > first else None,
-            "check": "ok" if sent == pop.due and messages == pop.due else f"FAILED: {sent} sent, {messages} messages"}
+    return {
+        "workers": workers,
+        "schedules": schedules,
+        "sent": sent,
+        "wall": wall,
+        "rate": sent / wall if wall else 0.0,
+        "first_send_after": float(first) - started if first else None,
+        "processing_rate": sent / (float(last) - float(first)) if last and last > first else None,
+        "check": "ok" if sent == pop.due and messages == pop.due else f"FAILED: {sent} sent, {messages} messages",
+    }

@@ -59,18 +59,29 @@ def start() -> None:
     port = free_port(int(os.environ.get("BENCH_PGPORT", "54339")))
     if os.geteuid() == 0:
         shutil.chown(pgdata, "postgres")
-    subprocess.run(as_owner([f"{pgbin}/initdb", "-D", pgdata, "-A", "trust", "-U", "postgres", "--no-sync"]),
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        as_owner([f"{pgbin}/initdb", "-D", pgdata, "-A", "trust", "-U", "postgres", "--no-sync"]),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     options = " ".join(f"-c {k}={v}" for k, v in SETTINGS.items())
-    subprocess.run(as_owner([f"{pgbin}/pg_ctl", "-D", pgdata, "-o", f"-p {port} {options}",
-                             "-l", f"{pgdata}/server.log", "-w", "start"]), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        as_owner(
+            [f"{pgbin}/pg_ctl", "-D", pgdata, "-o", f"-p {port} {options}", "-l", f"{pgdata}/server.log", "-w", "start"]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     print(f"export PGBIN={pgbin} PGDATA={pgdata} PGPORT={port} PGHOST=127.0.0.1 PGUSER=postgres")
 
 
 def stop() -> None:
     pgbin, pgdata = os.environ["PGBIN"], os.environ["PGDATA"]
-    subprocess.run(as_owner([f"{pgbin}/pg_ctl", "-D", pgdata, "-m", "fast", "-w", "stop"]),
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        as_owner([f"{pgbin}/pg_ctl", "-D", pgdata, "-m", "fast", "-w", "stop"]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     # Only ever a directory this script made.
     if os.path.basename(pgdata).startswith("bench-pgdata."):
         shutil.rmtree(pgdata, ignore_errors=True)

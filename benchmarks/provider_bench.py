@@ -20,7 +20,6 @@ it started, one UPDATE makes all of them due now (the release): start-up is not 
 
 import os
 import random
-import signal
 import subprocess
 import threading
 import time
@@ -47,11 +46,15 @@ CpuReader = Callable[[], float | None]
 def prepare(url: str, bots: list[int]) -> list[int]:
     """The first 8 of the seeded bots (no contact hours, no daily limit, open all week)
     get a short code each; the others keep no number and no rows."""
-    chosen = bots[:len(NUMBERS)]
+    chosen = bots[: len(NUMBERS)]
     sql("UPDATE bots_bot SET sms_from = '' WHERE sms_from <> ''", url=url)
     for bot, number in zip(chosen, NUMBERS, strict=False):
-        sql("UPDATE bots_bot SET sms_from = %s, contact_hours_enabled = false, max_follow_ups_per_day = NULL, "
-            "active = true, auto_follow_up = true WHERE id = %s", (number, bot), url=url)
+        sql(
+            "UPDATE bots_bot SET sms_from = %s, contact_hours_enabled = false, max_follow_ups_per_day = NULL, "
+            "active = true, auto_follow_up = true WHERE id = %s",
+            (number, bot),
+            url=url,
+        )
     return chosen
 
 
@@ -103,47 +106,78 @@ def seed(url: str, bots: list[int], n: int) -> None:
 
     with pg_connect(url, autocommit=False) as conn:
         conn.execute(_SEED, {"bots": bots, "nbots": len(bots), "n": n, "numbers": NUMBERS})
-        for table in ["conversations_contact", "conversations_conversation", "conversations_message",
-                      "scheduling_followup"]:
-            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                         f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
+        for table in [
+            "conversations_contact",
+            "conversations_conversation",
+            "conversations_message",
+            "scheduling_followup",
+        ]:
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
         conn.commit()
     with pg_connect(url) as conn:
-        conn.execute("VACUUM ANALYZE scheduling_followup, conversations_message, conversations_conversation, "
-                     "conversations_contact")
+        conn.execute(
+            "VACUUM ANALYZE scheduling_followup, conversations_message, conversations_conversation, "
+            "conversations_contact"
+        )
 
 
 def release(url: str, n: int) -> float:
     """Every seeded follow-up due now, in id order; returns the time (epoch)."""
     at = time.time()
-    sql(f"""UPDATE scheduling_followup SET planned_at = now() - interval '1 second' + make_interval(secs => id / 1e6),
+    sql(
+        f"""UPDATE scheduling_followup SET planned_at = now() - interval '1 second' + make_interval(secs => id / 1e6),
                    due_at = now() - interval '1 second' + make_interval(secs => id / 1e6), late_from = now()
-            WHERE id <= {n} AND status = 'pending'""", url=url)
+            WHERE id <= {n} AND status = 'pending'""",
+        url=url,
+    )
     return at
 
 
 def unfinished(url: str, n: int) -> int:
-    return scalar(f"SELECT count(*) FROM scheduling_followup WHERE id <= {n} AND status IN ('pending', 'sending')",
-                  url=url)
+    return scalar(
+        f"SELECT count(*) FROM scheduling_followup WHERE id <= {n} AND status IN ('pending', 'sending')", url=url
+    )
 
 
 # --- processes ------------------------------------------------------------------------
 
 
-def start_cluster(i: int, url: str, twilio, workdir: Path, concurrency: int, batch: int | None = None,
-                  extra_env: dict | None = None) -> tuple[subprocess.Popen, Path]:
+def start_cluster(
+    i: int, url: str, twilio, workdir: Path, concurrency: int, batch: int | None = None, extra_env: dict | None = None
+) -> tuple[subprocess.Popen, Path]:
     log = workdir / f"qcluster-{i}.log"
-    env = {**os.environ, "DATABASE_URL": url, "FOLLOWUP_SENDER": "live", "LLM_MODEL": "",
-           "TWILIO_ACCOUNT_SID": twilio.account_sid, "TWILIO_AUTH_TOKEN": twilio.auth_token,
-           "TWILIO_API_BASE": twilio.base_url, "TWILIO_SMS_FROM": "", "PUBLIC_BASE_URL": "", "REDIS_URL": "",
-           "Q_WORKERS": "1", "DISPATCH_IN_WORKERS": "true", "DISPATCH_INTERVAL_SECONDS": "1",
-           "DISPATCH_SEND_CONCURRENCY": str(concurrency), "LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "FOLLOWUP_SENDER": "live",
+        "LLM_MODEL": "",
+        "TWILIO_ACCOUNT_SID": twilio.account_sid,
+        "TWILIO_AUTH_TOKEN": twilio.auth_token,
+        "TWILIO_API_BASE": twilio.base_url,
+        "TWILIO_SMS_FROM": "",
+        "PUBLIC_BASE_URL": "",
+        "REDIS_URL": "",
+        "Q_WORKERS": "1",
+        "DISPATCH_IN_WORKERS": "true",
+        "DISPATCH_INTERVAL_SECONDS": "1",
+        "DISPATCH_SEND_CONCURRENCY": str(concurrency),
+        "LOG_LEVEL": "INFO",
+    }
     if batch:
         env["DISPATCH_BATCH_SIZE"] = str(batch)
     env.update(extra_env or {})
     with open(log, "w") as out:
-        proc = subprocess.Popen([PYTHON, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [PYTHON, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     return proc, log
 
 
@@ -157,15 +191,10 @@ def wait_started(clusters, timeout: float = 90) -> None:
 
 
 def stop_group(proc: subprocess.Popen, grace: float = 5) -> None:
-    """SIGTERM, then SIGKILL: the runs stop clusters that have nothing left to send."""
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)  # the cluster and the processes it forked
-    try:
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    """The runs stop clusters that have nothing left to send (see tests/support/cluster.py)."""
+    from tests.support.cluster import stop_cluster
+
+    stop_cluster(proc, seconds=grace)
 
 
 # --- CPU ------------------------------------------------------------------------------
@@ -222,18 +251,30 @@ class CpuWindow:
             now, then = after[k], self.before[k]
             if now is not None and then is not None:
                 out[k] = {"seconds": now - then, "cores": (now - then) / wall}
-        out["machine"] = {"seconds": busy - self.machine0[0],
-                          "cores": (busy - self.machine0[0]) / wall,
-                          "busy_share": (busy - self.machine0[0]) / max(total - self.machine0[1], 1e-9)}
+        out["machine"] = {
+            "seconds": busy - self.machine0[0],
+            "cores": (busy - self.machine0[0]) / wall,
+            "busy_share": (busy - self.machine0[0]) / max(total - self.machine0[1], 1e-9),
+        }
         return {"wall": wall, "parts": out}
 
 
 # --- one run --------------------------------------------------------------------------
 
 
-def dispatch_run(url: str, bots: list[int], n: int, processes: int, twilio, workdir: Path, concurrency: int,
-                 timeout: float, storm: dict | None = None, batch: int | None = None,
-                 extra_env: dict | None = None) -> dict:
+def dispatch_run(
+    url: str,
+    bots: list[int],
+    n: int,
+    processes: int,
+    twilio,
+    workdir: Path,
+    concurrency: int,
+    timeout: float,
+    storm: dict | None = None,
+    batch: int | None = None,
+    extra_env: dict | None = None,
+) -> dict:
     """Seed, start `processes` clusters, release, wait until every row is finished (or
     `timeout`), stop. `storm`: {"replies": k, "port": gunicorn port, "threads": t, "pid": gunicorn pid}."""
     seed(url, bots, n)
@@ -242,8 +283,10 @@ def dispatch_run(url: str, bots: list[int], n: int, processes: int, twilio, work
     storm_result: dict[str, Any] = {}  # filled by the reply storm's thread
     try:
         wait_started(clusters)
-        parts: dict[str, CpuReader] = {f"qcluster {i + 1} (all its processes)": partial(group_cpu, proc.pid)
-                                       for i, (proc, _) in enumerate(clusters)}
+        parts: dict[str, CpuReader] = {
+            f"qcluster {i + 1} (all its processes)": partial(group_cpu, proc.pid)
+            for i, (proc, _) in enumerate(clusters)
+        }
         parts["test Twilio server"] = lambda: tree_cpu(twilio._process.pid)
         parts["PostgreSQL (whole server)"] = postgres_cpu_seconds
         if storm:
@@ -280,24 +323,36 @@ def dispatch_run(url: str, bots: list[int], n: int, processes: int, twilio, work
 def top_sample() -> str:
     """One `top -b -n1` of the busiest processes, mid-run (kept for the notes)."""
     try:
-        out = subprocess.run(["top", "-b", "-n1", "-o", "%CPU", "-w", "200"], capture_output=True, text=True,
-                             timeout=10).stdout
+        out = subprocess.run(
+            ["top", "-b", "-n1", "-o", "%CPU", "-w", "200"], capture_output=True, text=True, timeout=10
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return ""
     lines = out.splitlines()
-    return "\n".join(lines[:7 + 12])
+    return "\n".join(lines[: 7 + 12])
 
 
 def summarise(url: str, n: int, processes: int, stats: dict, released: float, cpu: dict, concurrency: int) -> dict:
     messages = [m for m in stats["messages"] if m["from"] in NUMBERS]
     arrivals = sorted(m["at"] for m in messages)
     by_status = dict(sql(f"SELECT status, count(*) FROM scheduling_followup WHERE id <= {n} GROUP BY 1", url=url))
-    reasons = dict(sql(f"""SELECT reason, count(*) FROM scheduling_followup WHERE id <= {n} AND status <> 'sent'
-                           GROUP BY 1""", url=url))
-    retried_rows, attempts = sql(f"""SELECT count(*) FILTER (WHERE attempts > 0), coalesce(sum(attempts), 0)
-                                     FROM scheduling_followup WHERE id <= {n}""", url=url)[0]
-    first_fin, last_fin = sql(f"""SELECT extract(epoch FROM min(finished_at)), extract(epoch FROM max(finished_at))
-                                  FROM scheduling_followup WHERE id <= {n} AND status = 'sent'""", url=url)[0]
+    reasons = dict(
+        sql(
+            f"""SELECT reason, count(*) FROM scheduling_followup WHERE id <= {n} AND status <> 'sent'
+                           GROUP BY 1""",
+            url=url,
+        )
+    )
+    retried_rows, attempts = sql(
+        f"""SELECT count(*) FILTER (WHERE attempts > 0), coalesce(sum(attempts), 0)
+                                     FROM scheduling_followup WHERE id <= {n}""",
+        url=url,
+    )[0]
+    first_fin, last_fin = sql(
+        f"""SELECT extract(epoch FROM min(finished_at)), extract(epoch FROM max(finished_at))
+                                  FROM scheduling_followup WHERE id <= {n} AND status = 'sent'""",
+        url=url,
+    )[0]
     to_counts: dict[str, int] = {}
     for m in messages:
         to_counts[m["to"]] = to_counts.get(m["to"], 0) + 1
@@ -309,23 +364,36 @@ def summarise(url: str, n: int, processes: int, stats: dict, released: float, cp
     capacity = stats["config"]["concurrency"] / stats["config"]["latency"]
     rate = (len(arrivals) - 1) / span if span else 0.0
     return {
-        "processes": processes, "concurrency": concurrency, "rows": n, "sent": sent,
-        "statuses": by_status, "not_sent_reasons": reasons,
+        "processes": processes,
+        "concurrency": concurrency,
+        "rows": n,
+        "sent": sent,
+        "statuses": by_status,
+        "not_sent_reasons": reasons,
         "lost": n - sent,  # rows not sent at the end: failed, still pending or sending
-        "accepted": len(messages), "requests": stats["requests"], "answered_429": stats["answered_429"],
-        "answers": stats["answers"], "duplicates": stats["duplicates"],
+        "accepted": len(messages),
+        "requests": stats["requests"],
+        "answered_429": stats["answered_429"],
+        "answers": stats["answers"],
+        "duplicates": stats["duplicates"],
         "duplicate_to": sum(c - 1 for c in to_counts.values() if c > 1),
-        "max_in_flight": stats["max_in_flight"], "connections": stats.get("connections"),
-        "retried_rows": retried_rows, "attempts": attempts,
+        "max_in_flight": stats["max_in_flight"],
+        "connections": stats.get("connections"),
+        "retried_rows": retried_rows,
+        "attempts": attempts,
         "first_arrival_after": arrivals[0] - released if arrivals else None,
-        "span": span, "rate": rate, "steady_rate": steady,
+        "span": span,
+        "rate": rate,
+        "steady_rate": steady,
         "until_last_arrival": arrivals[-1] - released if arrivals else None,
         "db_span": float(last_fin) - float(first_fin) if last_fin else None,
-        "capacity": capacity, "ratio": rate / capacity if capacity else 0.0,
+        "capacity": capacity,
+        "ratio": rate / capacity if capacity else 0.0,
         "max_number_segments_per_second": max((v["max_segments_per_second"] for v in numbers.values()), default=0),
         "max_backlog_seconds": max((v["max_backlog_seconds"] for v in numbers.values()), default=0.0),
         "segments": sum(v["segments"] for v in numbers.values()),
-        "numbers": numbers, "cpu": cpu,
+        "numbers": numbers,
+        "cpu": cpu,
     }
 
 
@@ -335,10 +403,13 @@ def batch_anatomy(url: str, n: int) -> dict:
     pool working through the batch, pacing waits), last hand-over -> recorded (the last
     provider call and the bulk record), and rows / (claimed -> recorded). A dispatcher claims
     its next batch only once the whole batch is recorded."""
-    rows = sql(f"""SELECT count(*), extract(epoch FROM min(claimed_at)), extract(epoch FROM min(handed_at)),
+    rows = sql(
+        f"""SELECT count(*), extract(epoch FROM min(claimed_at)), extract(epoch FROM min(handed_at)),
                           extract(epoch FROM max(handed_at)), extract(epoch FROM max(finished_at))
                    FROM scheduling_followup WHERE id <= {n} AND status = 'sent' AND claim_token <> ''
-                   GROUP BY claim_token""", url=url)
+                   GROUP BY claim_token""",
+        url=url,
+    )
     if not rows:
         return {}
 
@@ -351,12 +422,16 @@ def batch_anatomy(url: str, n: int) -> dict:
     # own: the medians are over the full batches (at least half the largest).
     largest = max(c for c, *_ in batches)
     full = [x for x in batches if x[0] * 2 >= largest]
-    return {"batches": len(full), "small_batches": len(batches) - len(full), "rows": median([c for c, *_ in full]),
-            "to_first_hand_over_ms": median([(b - a) * 1e3 for _, a, b, _, _ in full]),
-            "hand_over_spread_ms": median([(d - b) * 1e3 for _, _, b, d, _ in full]),
-            "last_hand_over_to_recorded_ms": median([(e - d) * 1e3 for _, _, _, d, e in full]),
-            "batch_ms": median([(e - a) * 1e3 for _, a, _, _, e in full]),
-            "rows_per_second_per_batch": median([c / (e - a) for c, a, _, _, e in full if e > a])}
+    return {
+        "batches": len(full),
+        "small_batches": len(batches) - len(full),
+        "rows": median([c for c, *_ in full]),
+        "to_first_hand_over_ms": median([(b - a) * 1e3 for _, a, b, _, _ in full]),
+        "hand_over_spread_ms": median([(d - b) * 1e3 for _, _, b, d, _ in full]),
+        "last_hand_over_to_recorded_ms": median([(e - d) * 1e3 for _, _, _, d, e in full]),
+        "batch_ms": median([(e - a) * 1e3 for _, a, _, _, e in full]),
+        "rows_per_second_per_batch": median([c / (e - a) for c, a, _, _, e in full if e > a]),
+    }
 
 
 # --- the reply storm ------------------------------------------------------------------
@@ -394,14 +469,22 @@ def reply_storm(url: str, storm: dict, n: int, out: dict) -> None:
                     return
                 i, contact = queue.pop(0)
             path = f"/webhooks/twilio/{rows[contact]}/inbound/"
-            params = {"MessageSid": f"SMstorm{uuid.UUID(int=i).hex[8:]}", "AccountSid": "AC" + "0" * 32,
-                      "From": f"+1555{contact:07d}", "To": NUMBERS[0], "Body": REPLIES[i % len(REPLIES)],
-                      "NumMedia": "0"}
+            params = {
+                "MessageSid": f"SMstorm{uuid.UUID(int=i).hex[8:]}",
+                "AccountSid": "AC" + "0" * 32,
+                "From": f"+1555{contact:07d}",
+                "To": NUMBERS[0],
+                "Body": REPLIES[i % len(REPLIES)],
+                "NumMedia": "0",
+            }
             signature = validator.compute_signature(f"http://127.0.0.1:{storm['port']}{path}", params)
             try:
-                r = session.post(f"http://127.0.0.1:{storm['port']}{path}", data=urlencode(params), timeout=60,
-                                 headers={"Content-Type": "application/x-www-form-urlencoded",
-                                          "X-Twilio-Signature": signature})
+                r = session.post(
+                    f"http://127.0.0.1:{storm['port']}{path}",
+                    data=urlencode(params),
+                    timeout=60,
+                    headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+                )
                 ok, failure = r.status_code == 200, str(r.status_code)
             except Exception as exc:  # noqa: BLE001 - counted, reported
                 ok, failure = False, str(exc)
@@ -421,10 +504,14 @@ def reply_storm(url: str, storm: dict, n: int, out: dict) -> None:
 
 def storm_summary(url: str, n: int, storm: dict, stats: dict) -> dict:
     answered = storm["answered"]
-    rows = sql("""SELECT f.id, f.status, extract(epoch FROM f.handed_at), c.phone FROM scheduling_followup f
+    rows = sql(
+        """SELECT f.id, f.status, extract(epoch FROM f.handed_at), c.phone FROM scheduling_followup f
                    JOIN conversations_conversation v ON v.id = f.conversation_id
                    JOIN conversations_contact c ON c.id = v.contact_id
-                   WHERE f.id = ANY(%s)""", (list(answered),), url=url)
+                   WHERE f.id = ANY(%s)""",
+        (list(answered),),
+        url=url,
+    )
     arrivals: dict[str, list[float]] = {}
     for m in stats["messages"]:
         arrivals.setdefault(m["to"], []).append(m["at"])
@@ -444,44 +531,78 @@ def storm_summary(url: str, n: int, storm: dict, stats: dict) -> dict:
     first_send = min((m["at"] for m in stats["messages"]), default=None)
     last_send = max((m["at"] for m in stats["messages"]), default=None)
     return {
-        "replies": len(storm["contacts"]), "answered": len(answered), "failed": len(storm["failures"]),
-        "failures": storm["failures"][:5], "seconds": storm["ended"] - storm["started"],
+        "replies": len(storm["contacts"]),
+        "answered": len(answered),
+        "failed": len(storm["failures"]),
+        "failures": storm["failures"][:5],
+        "seconds": storm["ended"] - storm["started"],
         "reply_rate": len(answered) / max(storm["ended"] - storm["started"], 1e-9),
         "overlap": (first_send is not None and storm["started"] < last_send and first_send < storm["ended"]),
         "answered_while_sending": sum(1 for t in answered.values() if last_send is not None and t <= last_send),
-        "handed_after_reply": handed_after, "worst_handed_after_s": worst,
-        "arrived_after_reply": arrived_after, "sent_before_reply": sent_before,
-        "cancelled": statuses.get("cancelled", 0), "statuses": statuses,
+        "handed_after_reply": handed_after,
+        "worst_handed_after_s": worst,
+        "arrived_after_reply": arrived_after,
+        "sent_before_reply": sent_before,
+        "cancelled": statuses.get("cancelled", 0),
+        "statuses": statuses,
     }
 
 
 # --- the phase ------------------------------------------------------------------------
 
 
-def run(url: str, bots: list[int], workdir: Path, *, rows: int, storm_replies: int, concurrency: int = 64,
-        latency: float = 0.15, server_concurrency: int = 100, gunicorn_workers: int = 4, storm_threads: int = 4,
-        timeout: float = 300, log=print) -> dict:
+def run(
+    url: str,
+    bots: list[int],
+    workdir: Path,
+    *,
+    rows: int,
+    storm_replies: int,
+    concurrency: int = 64,
+    latency: float = 0.15,
+    server_concurrency: int = 100,
+    gunicorn_workers: int = 4,
+    storm_threads: int = 4,
+    timeout: float = 300,
+    log=print,
+) -> dict:
     from benchmarks.load import free_port, start_gunicorn, stop_gunicorn
     from tests.support.twilio_harness import running_twilio_server
 
     chosen = prepare(url, bots)
-    out: dict[str, Any] = {"rows": rows, "bots": len(chosen), "numbers": NUMBERS, "latency": latency,
-                           "server_concurrency": server_concurrency, "capacity": server_concurrency / latency,
-                           "concurrency": concurrency, "number_rate": SHORT_CODE_RATE, "runs": []}
+    out: dict[str, Any] = {
+        "rows": rows,
+        "bots": len(chosen),
+        "numbers": NUMBERS,
+        "latency": latency,
+        "server_concurrency": server_concurrency,
+        "capacity": server_concurrency / latency,
+        "concurrency": concurrency,
+        "number_rate": SHORT_CODE_RATE,
+        "runs": [],
+    }
     with running_twilio_server(process=True, latency=latency, concurrency=server_concurrency) as twilio:
         for pool, env in pools(concurrency):
             for processes in (1, 2):
                 r = dispatch_run(url, chosen, rows, processes, twilio, workdir, concurrency, timeout, extra_env=env)
                 r["pool"] = pool
                 out["runs"].append(r)
-                log(f"  {processes} qcluster process(es), DB pool {pool}: {r['rate']:,.0f} sends/s (steady "
+                log(
+                    f"  {processes} qcluster process(es), DB pool {pool}: {r['rate']:,.0f} sends/s (steady "
                     f"{r['steady_rate']:,.0f}/s), {r['answered_429']} × 429, lost {r['lost']}, "
-                    f"duplicates {r['duplicates']}, busiest number {r['max_number_segments_per_second']}/s")
+                    f"duplicates {r['duplicates']}, busiest number {r['max_number_segments_per_second']}/s"
+                )
         port = free_port()
         server = start_gunicorn(port, gunicorn_workers, workdir / "gunicorn-storm.log", url, token=twilio.auth_token)
         try:
-            storm = {"replies": storm_replies, "port": port, "threads": storm_threads, "pid": server.pid,
-                     "token": twilio.auth_token, "gunicorn_workers": gunicorn_workers}
+            storm = {
+                "replies": storm_replies,
+                "port": port,
+                "threads": storm_threads,
+                "pid": server.pid,
+                "token": twilio.auth_token,
+                "gunicorn_workers": gunicorn_workers,
+            }
             r = dispatch_run(url, chosen, rows, 2, twilio, workdir, concurrency, timeout, storm=storm)
             r["pool"] = pools(concurrency)[0][0]
         finally:
@@ -490,9 +611,11 @@ def run(url: str, bots: list[int], workdir: Path, *, rows: int, storm_replies: i
         r["lost"] = storm_run_lost(r)  # a row its contact's reply cancelled was rightly not sent
         out["storm_run"] = r
         s = r["storm"]
-        log(f"  reply storm: {s['answered']} replies answered in {s['seconds']:.1f} s, hand-overs after the answer "
+        log(
+            f"  reply storm: {s['answered']} replies answered in {s['seconds']:.1f} s, hand-overs after the answer "
             f"{s['handed_after_reply']}, provider arrivals after it {s['arrived_after_reply']}, "
-            f"sent before {s['sent_before_reply']}, cancelled {s['cancelled']}")
+            f"sent before {s['sent_before_reply']}, cancelled {s['cancelled']}"
+        )
     out["check"] = check(out)
     return out
 

@@ -25,9 +25,14 @@ def machine(pg_version: str) -> dict:
         except (OSError, StopIteration):
             return "?"
 
-    return {"cpus": os.cpu_count(), "memory": first("/proc/meminfo", "MemTotal"),
-            "cpu": first("/proc/cpuinfo", "model name"), "postgresql": pg_version,
-            "python": platform.python_version(), "load_start": os.getloadavg()}
+    return {
+        "cpus": os.cpu_count(),
+        "memory": first("/proc/meminfo", "MemTotal"),
+        "cpu": first("/proc/cpuinfo", "model name"),
+        "postgresql": pg_version,
+        "python": platform.python_version(),
+        "load_start": os.getloadavg(),
+    }
 
 
 def _n(x, digits=0):
@@ -53,33 +58,63 @@ def targets(r: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
         widest = max(d["workers"] for d in dispatch)
         best = [d for d in dispatch if d["workers"] == widest]
         low = min(best, key=lambda d: d["rate"])
-        rows.append((f"dispatch ≥ {TARGETS['dispatch_rate']:,}/s ({widest} workers, every size)",
-                     f"lowest {low['rate']:,.0f}/s at {low['size']:,} pending", low["rate"] >= TARGETS["dispatch_rate"]))
+        rows.append(
+            (
+                f"dispatch ≥ {TARGETS['dispatch_rate']:,}/s ({widest} workers, every size)",
+                f"lowest {low['rate']:,.0f}/s at {low['size']:,} pending",
+                low["rate"] >= TARGETS["dispatch_rate"],
+            )
+        )
         shares = [d["rate"] / d["limit"]["rate"] for d in dispatch if d.get("limit")]
         if shares:
-            rows.append(("dispatch ≥ ½ the bare-SQL limit (every row)", f"lowest {min(shares):.3f}× the limit",
-                         min(shares) >= TARGETS["share_of_limit"]))
+            rows.append(
+                (
+                    "dispatch ≥ ½ the bare-SQL limit (every row)",
+                    f"lowest {min(shares):.3f}× the limit",
+                    min(shares) >= TARGETS["share_of_limit"],
+                )
+            )
         naive = r.get("naive")
         if naive:
             ours = ours_vs_naive(r)
             ratio = ours / naive["rate"]
-            rows.append((f"dispatch ≥ {TARGETS['times_naive']}× the naive design",
-                         f"{ratio:,.0f}× ({ours:,.0f}/s vs {naive['rate']:,.1f}/s)", ratio >= TARGETS["times_naive"]))
+            rows.append(
+                (
+                    f"dispatch ≥ {TARGETS['times_naive']}× the naive design",
+                    f"{ratio:,.0f}× ({ours:,.0f}/s vs {naive['rate']:,.1f}/s)",
+                    ratio >= TARGETS["times_naive"],
+                )
+            )
         single = sorted((d for d in dispatch if d["workers"] == 1), key=lambda d: d["size"])
         if len(single) >= 2:
             growth = single[-1]["us_per_fu"] / single[0]["us_per_fu"]
-            rows.append((f"cost per follow-up at {single[-1]['size']:,} ≤ {TARGETS['cost_growth']}× that at "
-                         f"{single[0]['size']:,}", f"{growth:.2f}× ({single[0]['us_per_fu']:,.0f} → "
-                         f"{single[-1]['us_per_fu']:,.0f} µs)", growth <= TARGETS["cost_growth"]))
+            rows.append(
+                (
+                    f"cost per follow-up at {single[-1]['size']:,} ≤ {TARGETS['cost_growth']}× that at "
+                    f"{single[0]['size']:,}",
+                    f"{growth:.2f}× ({single[0]['us_per_fu']:,.0f} → {single[-1]['us_per_fu']:,.0f} µs)",
+                    growth <= TARGETS["cost_growth"],
+                )
+            )
         if widest >= 2:
-            rows.append((f"no-op dispatch ≥ {TARGETS['noop_rate']:,}/s with 2 workers, every size (issue 9: no "
-                         "slower than before)", f"lowest {low['rate']:,.0f}/s at {low['size']:,} pending",
-                         low["rate"] >= TARGETS["noop_rate"]))
+            rows.append(
+                (
+                    f"no-op dispatch ≥ {TARGETS['noop_rate']:,}/s with 2 workers, every size (issue 9: no "
+                    "slower than before)",
+                    f"lowest {low['rate']:,.0f}/s at {low['size']:,} pending",
+                    low["rate"] >= TARGETS["noop_rate"],
+                )
+            )
     rows += provider_targets(r.get("provider"))
     if r.get("classifier"):
         rate = r["classifier"]["rate"]
-        rows.append((f"rule classifier ≥ {TARGETS['classifier_rate']:,} messages/s", f"{rate:,.0f}/s",
-                     rate >= TARGETS["classifier_rate"]))
+        rows.append(
+            (
+                f"rule classifier ≥ {TARGETS['classifier_rate']:,} messages/s",
+                f"{rate:,.0f}/s",
+                rate >= TARGETS["classifier_rate"],
+            )
+        )
     if r.get("load"):
         errors = sum(ld["errors"] for ld in r["load"])
         rows.append(("webhook under load: no error, no non-2xx", f"{errors} errors", errors == 0))
@@ -94,26 +129,45 @@ def provider_targets(pr: dict | None) -> list:
     two = next((x for x in default if x["processes"] == 2), None)
     need = TARGETS["provider_share"] * pr["capacity"]
     if two:
-        rows.append((f"sends/s with 2 qcluster processes ≥ {TARGETS['provider_share']:.0%} of the test server's "
-                     f"capacity ({need:,.0f}/s)", f"{two['rate']:,.0f}/s ({two['ratio']:.0%}; steady "
-                     f"{two['steady_rate']:,.0f}/s; DB pool {two['pool']})", two["rate"] >= need))
+        rows.append(
+            (
+                f"sends/s with 2 qcluster processes ≥ {TARGETS['provider_share']:.0%} of the test server's "
+                f"capacity ({need:,.0f}/s)",
+                f"{two['rate']:,.0f}/s ({two['ratio']:.0%}; steady {two['steady_rate']:,.0f}/s; DB pool {two['pool']})",
+                two["rate"] >= need,
+            )
+        )
         other = [x for x in pr["runs"] if x["processes"] == 2 and x is not two]
         for x in other:
-            rows.append((f"  the same with DB_POOL_MAX_SIZE={x['pool']} (not a target: what the pool costs)",
-                         f"{x['rate']:,.0f}/s ({x['ratio']:.0%}; steady {x['steady_rate']:,.0f}/s)",
-                         x["rate"] >= need))
+            rows.append(
+                (
+                    f"  the same with DB_POOL_MAX_SIZE={x['pool']} (not a target: what the pool costs)",
+                    f"{x['rate']:,.0f}/s ({x['ratio']:.0%}; steady {x['steady_rate']:,.0f}/s)",
+                    x["rate"] >= need,
+                )
+            )
     s = pr["storm_run"]["storm"]
-    rows.append(("reply storm: 0 follow-ups handed to the provider after their contact's reply was answered",
-                 f"{s['handed_after_reply']} (of {s['answered']:,} replies; {s['sent_before_reply']:,} sent before "
-                 f"their reply, {s['cancelled']:,} cancelled)", s["handed_after_reply"] == 0))
+    rows.append(
+        (
+            "reply storm: 0 follow-ups handed to the provider after their contact's reply was answered",
+            f"{s['handed_after_reply']} (of {s['answered']:,} replies; {s['sent_before_reply']:,} sent before "
+            f"their reply, {s['cancelled']:,} cancelled)",
+            s["handed_after_reply"] == 0,
+        )
+    )
     every = pr["runs"] + [pr["storm_run"]]
     lost = sum(x["lost"] for x in every)
     rows.append(("0 lost (every due row sent, or cancelled by its reply)", f"{lost} in {len(every)} runs", lost == 0))
     dups = sum(x["duplicates"] + x["duplicate_to"] for x in every)
     rows.append(("0 duplicates (the test server's count)", f"{dups} in {len(every)} runs", dups == 0))
     busiest = max(x["max_number_segments_per_second"] for x in every)
-    rows.append((f"no number above its rate ({pr['number_rate']} segments/s, a short code)",
-                 f"busiest second of any number: {busiest} segments", busiest <= pr["number_rate"]))
+    rows.append(
+        (
+            f"no number above its rate ({pr['number_rate']} segments/s, a short code)",
+            f"busiest second of any number: {busiest} segments",
+            busiest <= pr["number_rate"],
+        )
+    )
     return rows
 
 
@@ -122,17 +176,21 @@ def _cpu_ms(run: dict, prefix: str, sent: int) -> str:
 
 
 def render_provider(pr: dict) -> list[str]:
-    out = ["## Sending through the real cluster and Twilio SDK, against the test Twilio server", "",
-           f"{pr['rows']:,} due SMS follow-ups over {pr['bots']} bots, each with its own short code "
-           f"({', '.join(pr['numbers'])}; {pr['number_rate']} segments/s each); `manage.py qcluster` processes with "
-           f"Q_WORKERS=1 (each worker runs a dispatcher), FOLLOWUP_SENDER=live, DISPATCH_SEND_CONCURRENCY="
-           f"{pr['concurrency']} per process; the test Twilio server in its own process answers after "
-           f"{pr['latency'] * 1000:.0f} ms, at most {pr['server_concurrency']} requests at once (429 / 20429 beyond): "
-           f"capacity {pr['capacity']:,.0f} sends/s.", "",
-           "| qcluster processes | DB pool per process | sent | seconds | sends/s | steady /s | of capacity | 429s met "
-           "| rows retried (tries) | lost | duplicates | busiest number (limit) | most in flight (limit) "
-           "| CPU ms per send: clusters / PostgreSQL / Twilio server | CPU cores busy: whole machine |",
-           "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+    out = [
+        "## Sending through the real cluster and Twilio SDK, against the test Twilio server",
+        "",
+        f"{pr['rows']:,} due SMS follow-ups over {pr['bots']} bots, each with its own short code "
+        f"({', '.join(pr['numbers'])}; {pr['number_rate']} segments/s each); `manage.py qcluster` processes with "
+        f"Q_WORKERS=1 (each worker runs a dispatcher), FOLLOWUP_SENDER=live, DISPATCH_SEND_CONCURRENCY="
+        f"{pr['concurrency']} per process; the test Twilio server in its own process answers after "
+        f"{pr['latency'] * 1000:.0f} ms, at most {pr['server_concurrency']} requests at once (429 / 20429 beyond): "
+        f"capacity {pr['capacity']:,.0f} sends/s.",
+        "",
+        "| qcluster processes | DB pool per process | sent | seconds | sends/s | steady /s | of capacity | 429s met "
+        "| rows retried (tries) | lost | duplicates | busiest number (limit) | most in flight (limit) "
+        "| CPU ms per send: clusters / PostgreSQL / Twilio server | CPU cores busy: whole machine |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
     rows = pr["runs"] + [pr["storm_run"]]
     for x in rows:
         label = f"{x['processes']}" + (" + reply storm" if "storm" in x else "")
@@ -144,115 +202,165 @@ def render_provider(pr: dict) -> list[str]:
             f"({x['attempts']:,}) | {x['lost']} | {x['duplicates'] + x['duplicate_to']} | "
             f"{x['max_number_segments_per_second']}/s ({pr['number_rate']}/s) | {x['max_in_flight']} "
             f"({pr['server_concurrency']}) | {_cpu_ms(x, 'qcluster', sent)} / {_cpu_ms(x, 'PostgreSQL', sent)} / "
-            f"{_cpu_ms(x, 'test Twilio', sent)} | {machine['cores']:.2f} of {os.cpu_count()} |")
-    out += ["", "seconds and sends/s: messages the server accepted, from its first to its last arrival (rows retried "
-            "after a 429 come last, after their backoff); steady: over the middle 80% of them. 429s met: answered 429 by the server; rows retried: rows with attempts > 0 at the end "
-            "(tries: the sum of attempts), all sent later. lost: rows not sent at the end (in the storm run: neither "
-            "sent nor cancelled by their contact's reply). Busiest number: the most segments one sending number had "
-            "accepted within any second. CPU, from /proc over the run (release to the last row finished; the storm run: "
-            "to the last reply answered): per send "
-            "sent, of every process of the qcluster(s), of the whole PostgreSQL server, of the test server (in the "
-            "storm run the webhook's gunicorn, not shown, takes its share); the whole machine from /proc/stat.", "",
-            "Where a batch's time goes (medians over the full batches of each run: a batch is one claim token; the "
-            "small batches of rows retried after a 429 are only counted):", "",
-            "| qcluster processes | DB pool | batches (small ones) | rows per batch | claim → first hand-over ms "
-            "| first → last hand-over ms | last hand-over → recorded ms | batch ms | rows/s per batch |",
-            "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+            f"{_cpu_ms(x, 'test Twilio', sent)} | {machine['cores']:.2f} of {os.cpu_count()} |"
+        )
+    out += [
+        "",
+        "seconds and sends/s: messages the server accepted, from its first to its last arrival (rows retried "
+        "after a 429 come last, after their backoff); steady: over the middle 80% of them. 429s met: answered 429 by the server; rows retried: rows with attempts > 0 at the end "
+        "(tries: the sum of attempts), all sent later. lost: rows not sent at the end (in the storm run: neither "
+        "sent nor cancelled by their contact's reply). Busiest number: the most segments one sending number had "
+        "accepted within any second. CPU, from /proc over the run (release to the last row finished; the storm run: "
+        "to the last reply answered): per send "
+        "sent, of every process of the qcluster(s), of the whole PostgreSQL server, of the test server (in the "
+        "storm run the webhook's gunicorn, not shown, takes its share); the whole machine from /proc/stat.",
+        "",
+        "Where a batch's time goes (medians over the full batches of each run: a batch is one claim token; the "
+        "small batches of rows retried after a 429 are only counted):",
+        "",
+        "| qcluster processes | DB pool | batches (small ones) | rows per batch | claim → first hand-over ms "
+        "| first → last hand-over ms | last hand-over → recorded ms | batch ms | rows/s per batch |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for x in rows:
         b = x.get("batches") or {}
         if not b:
             continue
         label = f"{x['processes']}" + (" + reply storm" if "storm" in x else "")
-        out.append(f"| {label} | {x['pool']} | {b['batches']} ({b.get('small_batches', 0)}) | {b['rows']} | {b['to_first_hand_over_ms']:,.0f} | "
-                   f"{b['hand_over_spread_ms']:,.0f} | {b['last_hand_over_to_recorded_ms']:,.0f} | "
-                   f"{b['batch_ms']:,.0f} | {b['rows_per_second_per_batch']:,.0f} |")
+        out.append(
+            f"| {label} | {x['pool']} | {b['batches']} ({b.get('small_batches', 0)}) | {b['rows']} | {b['to_first_hand_over_ms']:,.0f} | "
+            f"{b['hand_over_spread_ms']:,.0f} | {b['last_hand_over_to_recorded_ms']:,.0f} | "
+            f"{b['batch_ms']:,.0f} | {b['rows_per_second_per_batch']:,.0f} |"
+        )
     st = pr["storm_run"]["storm"]
-    out += ["", f"Reply storm: while 2 qcluster processes send the {pr['rows']:,} follow-ups, {st['replies']:,} of "
-            f"the contacts (spread over the sending order, in random order) reply \"STOP\" or \"in a meeting\" "
-            f"through the signed Twilio inbound webhook (gunicorn, {st['gunicorn_workers']} workers, on 127.0.0.1; "
-            f"{st['threads']} client threads).", "",
-            "| replies answered 200 | of which while follow-ups were still going out | not answered | seconds "
-            "| replies/s | hand-overs after the reply was answered | provider arrivals after it | sent before their "
-            "reply | cancelled by it |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-            f"| {st['answered']:,} | {st.get('answered_while_sending', 0):,} | {st['failed']} | {st['seconds']:.1f} | "
-            f"{st['reply_rate']:,.0f} | "
-            f"{st['handed_after_reply']} | {st['arrived_after_reply']} | {st['sent_before_reply']:,} | "
-            f"{st['cancelled']:,} |", "",
-            "A hand-over is the follow-up's `handed_at`, committed before the provider call; a reply counts from "
-            "the moment its HTTP 200 came back. A provider arrival after the answer is a message the server "
-            "received after it (its hand-over came before the answer: it was already on its way).", ""]
+    out += [
+        "",
+        f"Reply storm: while 2 qcluster processes send the {pr['rows']:,} follow-ups, {st['replies']:,} of "
+        f'the contacts (spread over the sending order, in random order) reply "STOP" or "in a meeting" '
+        f"through the signed Twilio inbound webhook (gunicorn, {st['gunicorn_workers']} workers, on 127.0.0.1; "
+        f"{st['threads']} client threads).",
+        "",
+        "| replies answered 200 | of which while follow-ups were still going out | not answered | seconds "
+        "| replies/s | hand-overs after the reply was answered | provider arrivals after it | sent before their "
+        "reply | cancelled by it |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {st['answered']:,} | {st.get('answered_while_sending', 0):,} | {st['failed']} | {st['seconds']:.1f} | "
+        f"{st['reply_rate']:,.0f} | "
+        f"{st['handed_after_reply']} | {st['arrived_after_reply']} | {st['sent_before_reply']:,} | "
+        f"{st['cancelled']:,} |",
+        "",
+        "A hand-over is the follow-up's `handed_at`, committed before the provider call; a reply counts from "
+        "the moment its HTTP 200 came back. A provider arrival after the answer is a message the server "
+        "received after it (its hand-over came before the answer: it was already on its way).",
+        "",
+    ]
     return out
 
 
 def render(r: Mapping[str, Any]) -> str:
     m, o = r["machine"], r["options"]
     repeated = f", best of {o['repeat']} runs" if o.get("repeat", 1) > 1 else ""
-    out = [f"# Benchmark results ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
-           f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory']} memory; PostgreSQL {m['postgresql']} "
-           f"(throwaway server, fsync=off); Python {m['python']}. Load average at start "
-           f"{m['load_start'][0]:.2f}, at end {os.getloadavg()[0]:.2f} (above {m['cpus']}: other work was running).",
-           f"Options: due slice {o['due']:,} follow-ups, batch size {o['batch']}, no-op sender"
-           f"{repeated}"
-           f"{', QUICK run' if o['quick'] else ''}.", ""]
+    out = [
+        f"# Benchmark results ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory']} memory; PostgreSQL {m['postgresql']} "
+        f"(throwaway server, fsync=off); Python {m['python']}. Load average at start "
+        f"{m['load_start'][0]:.2f}, at end {os.getloadavg()[0]:.2f} (above {m['cpus']}: other work was running).",
+        f"Options: due slice {o['due']:,} follow-ups, batch size {o['batch']}, no-op sender"
+        f"{repeated}"
+        f"{', QUICK run' if o['quick'] else ''}.",
+        "",
+    ]
     if r.get("dispatch"):
-        out += ["## Dispatch throughput (real dispatch_due: claim, checks, text, send, record, plan next)", "",
-                "| pending | workers | ours /s | bare-SQL limit /s | ours/limit | µs per follow-up | of which claim "
-                "| queries per follow-up | DB wait µs | worker CPU µs | PostgreSQL CPU µs | exactly once |",
-                "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        out += [
+            "## Dispatch throughput (real dispatch_due: claim, checks, text, send, record, plan next)",
+            "",
+            "| pending | workers | ours /s | bare-SQL limit /s | ours/limit | µs per follow-up | of which claim "
+            "| queries per follow-up | DB wait µs | worker CPU µs | PostgreSQL CPU µs | exactly once |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
         for d in r["dispatch"]:
             lim = d.get("limit") or {}
             ratio = f"{d['rate'] / lim['rate']:.3f}" if lim else "–"
             check = d["check"] + (f" / {lim['check']}" if lim else "")
-            out.append(f"| {d['size']:,} | {d['workers']} | {_n(d['rate'])} | {_n(lim.get('rate'))} | {ratio} | "
-                       f"{_n(d['us_per_fu'])} | {_n(d['claim_us_per_fu'])} | {d['queries_per_fu']:.1f} | "
-                       f"{_n(d['db_us_per_fu'])} | {_n(d['cpu_us_per_fu'])} | {_n(d['pg_cpu_us_per_fu'])} | {check} |")
-        out += ["", "µs per follow-up = wall time × workers / follow-ups sent; 'of which claim' = time inside "
-                "claim(); queries and DB wait = the workers' SQL statements and the time spent in them, all threads "
-                "(COMMITs not counted); worker CPU = CPU time of the worker processes (all threads); PostgreSQL CPU "
-                "= CPU time of the whole PostgreSQL server meanwhile; all per follow-up sent. The sender is a no-op, "
-                "local (called inline, like the console sender), not paced. The limit's rows are the same due rows, claimed and marked sent by bare SQL. Seeding: "
-                + ", ".join(f"{s:,} rows in {t:.0f} s" for s, t in r["seeding"]), ""]
+            out.append(
+                f"| {d['size']:,} | {d['workers']} | {_n(d['rate'])} | {_n(lim.get('rate'))} | {ratio} | "
+                f"{_n(d['us_per_fu'])} | {_n(d['claim_us_per_fu'])} | {d['queries_per_fu']:.1f} | "
+                f"{_n(d['db_us_per_fu'])} | {_n(d['cpu_us_per_fu'])} | {_n(d['pg_cpu_us_per_fu'])} | {check} |"
+            )
+        out += [
+            "",
+            "µs per follow-up = wall time × workers / follow-ups sent; 'of which claim' = time inside "
+            "claim(); queries and DB wait = the workers' SQL statements and the time spent in them, all threads "
+            "(COMMITs not counted); worker CPU = CPU time of the worker processes (all threads); PostgreSQL CPU "
+            "= CPU time of the whole PostgreSQL server meanwhile; all per follow-up sent. The sender is a no-op, "
+            "local (called inline, like the console sender), not paced. The limit's rows are the same due rows, claimed and marked sent by bare SQL. Seeding: "
+            + ", ".join(f"{s:,} rows in {t:.0f} s" for s, t in r["seeding"]),
+            "",
+        ]
     n = r.get("naive")
     if n:
         ours = ours_vs_naive(r)
-        out += ["## Naive design: one Django-Q2 Schedule per follow-up, real qcluster", "",
-                "| due now | schedules | Q workers | wall s | rate /s | first send after s | rate first→last send /s "
-                "| ours/naive | exactly once |", "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-                f"| {n['sent']:,} | {n['schedules']:,} | {n['workers']} | {n['wall']:.1f} | {n['rate']:.1f} | "
-                f"{_n(n['first_send_after'], 1)} | {_n(n['processing_rate'], 1)} | "
-                f"{ours / n['rate']:,.0f}× | {n['check']} |", "",
-                "Wall time: from the cluster's \"running\" log line (start-up excluded) to the last follow-up's "
-                "finished_at. Django-Q2 creates tasks from due schedules only in its guard loop, about every 30 s. "
-                f"'ours' = the median of our {n['workers']}-worker rates above ({ours:,.0f}/s).", ""]
+        out += [
+            "## Naive design: one Django-Q2 Schedule per follow-up, real qcluster",
+            "",
+            "| due now | schedules | Q workers | wall s | rate /s | first send after s | rate first→last send /s "
+            "| ours/naive | exactly once |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+            f"| {n['sent']:,} | {n['schedules']:,} | {n['workers']} | {n['wall']:.1f} | {n['rate']:.1f} | "
+            f"{_n(n['first_send_after'], 1)} | {_n(n['processing_rate'], 1)} | "
+            f"{ours / n['rate']:,.0f}× | {n['check']} |",
+            "",
+            "Wall time: from the cluster's \"running\" log line (start-up excluded) to the last follow-up's "
+            "finished_at. Django-Q2 creates tasks from due schedules only in its guard loop, about every 30 s. "
+            f"'ours' = the median of our {n['workers']}-worker rates above ({ours:,.0f}/s).",
+            "",
+        ]
     if r.get("explain"):
         out += ["## The claim's query and plan", ""]
         for size, text in r["explain"]:
             out += [f"At {size:,} pending:", "", "```", text, "```", ""]
     ev, cl = r.get("events"), r.get("classifier")
     if ev or cl:
-        out += ["## Event handling (one process)", "", "| what | messages | seconds | per second | queries each "
-                "| CPU µs each |", "|---|---:|---:|---:|---:|---:|"]
+        out += [
+            "## Event handling (one process)",
+            "",
+            "| what | messages | seconds | per second | queries each | CPU µs each |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
         if ev:
-            out.append(f"| record_inbound (classify, cancel, plan; real DB; {ev['cancelled']:,} cancelled, "
-                       f"{ev['planned']:,} planned) | {ev['messages']:,} | {ev['seconds']:.2f} | {ev['rate']:,.0f} | "
-                       f"{ev['queries_per_message']:.1f} | {ev['cpu_us_per_message']:,.0f} |")
+            out.append(
+                f"| record_inbound (classify, cancel, plan; real DB; {ev['cancelled']:,} cancelled, "
+                f"{ev['planned']:,} planned) | {ev['messages']:,} | {ev['seconds']:.2f} | {ev['rate']:,.0f} | "
+                f"{ev['queries_per_message']:.1f} | {ev['cpu_us_per_message']:,.0f} |"
+            )
         if cl:
-            out.append(f"| rule classifier alone ({cl['distinct']} labelled texts repeated) | {cl['messages']:,} | "
-                       f"{cl['seconds']:.2f} | {cl['rate']:,.0f} | 0 | {1e6 / cl['rate']:,.0f} |")
+            out.append(
+                f"| rule classifier alone ({cl['distinct']} labelled texts repeated) | {cl['messages']:,} | "
+                f"{cl['seconds']:.2f} | {cl['rate']:,.0f} | 0 | {1e6 / cl['rate']:,.0f} |"
+            )
         out.append("")
     if r.get("load"):
-        out += ["## Load: POST /webhooks/twilio/<bot>/inbound/ under gunicorn, wrk on 127.0.0.1", "",
-                "| database connections | seconds | gunicorn workers | wrk connections | requests | requests/s "
-                "| p50 ms | p99 ms | max ms | non-2xx | socket errors | check |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        out += [
+            "## Load: POST /webhooks/twilio/<bot>/inbound/ under gunicorn, wrk on 127.0.0.1",
+            "",
+            "| database connections | seconds | gunicorn workers | wrk connections | requests | requests/s "
+            "| p50 ms | p99 ms | max ms | non-2xx | socket errors | check |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
         for ld in r["load"]:
-            out.append(f"| {ld['variant']} | {ld['seconds']:.0f} | {ld['server_workers']} | {ld['connections']} | "
-                       f"{ld['requests']:,} | {ld['rate']:,.0f} | {ld['p50_ms']:,.1f} | {ld['p99_ms']:,.1f} | "
-                       f"{ld['max_us'] / 1000:,.1f} | {ld['non2xx']} | {ld['errors'] - ld['non2xx']} | {ld['check']} |")
-        out += ["", "Every request is signed (X-Twilio-Signature) and distinct (MessageSid, phone number; a third "
-                "are contacts with a pending follow-up, the rest new numbers). 'check': the messages stored match "
-                "the requests answered.", ""]
+            out.append(
+                f"| {ld['variant']} | {ld['seconds']:.0f} | {ld['server_workers']} | {ld['connections']} | "
+                f"{ld['requests']:,} | {ld['rate']:,.0f} | {ld['p50_ms']:,.1f} | {ld['p99_ms']:,.1f} | "
+                f"{ld['max_us'] / 1000:,.1f} | {ld['non2xx']} | {ld['errors'] - ld['non2xx']} | {ld['check']} |"
+            )
+        out += [
+            "",
+            "Every request is signed (X-Twilio-Signature) and distinct (MessageSid, phone number; a third "
+            "are contacts with a pending follow-up, the rest new numbers). 'check': the messages stored match "
+            "the requests answered.",
+            "",
+        ]
     if r.get("provider"):
         out += render_provider(r["provider"])
     rows = targets(r)
@@ -262,14 +370,21 @@ def render(r: Mapping[str, Any]) -> str:
         out.append("")
     if r.get("profile"):
         p = r["profile"]
-        out += ["## Where a dispatch worker's time goes (cProfile, one run, 1 worker, no-op sender)", "",
-                "| area | share of profiled time |", "|---|---:|"]
+        out += [
+            "## Where a dispatch worker's time goes (cProfile, one run, 1 worker, no-op sender)",
+            "",
+            "| area | share of profiled time |",
+            "|---|---:|",
+        ]
         out += [f"| {area} | {share:.0%} |" for area, share in p["areas"]]
         if p.get("per_follow_up_us"):
             out += ["", "| function (cumulative, with what it calls) | µs per follow-up (profiled) |", "|---|---:|"]
             out += [f"| {label} | {us:,.0f} |" for label, us in p["per_follow_up_us"].items()]
         if p.get("sending_threads_seconds"):
-            out += ["", f"Profiled seconds: main thread {p['main_thread_seconds']:.2f}, sending threads "
-                    f"{p['sending_threads_seconds']:.2f}."]
+            out += [
+                "",
+                f"Profiled seconds: main thread {p['main_thread_seconds']:.2f}, sending threads "
+                f"{p['sending_threads_seconds']:.2f}.",
+            ]
         out += ["", f"Top functions: {p['file']} beside this file.", ""]
     return "\n".join(out)

@@ -13,11 +13,24 @@ from dataclasses import dataclass, field
 from benchmarks.common import pg_connect
 
 BOTS = 100
-TIMEZONES = ["America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/London", "Europe/Paris",
-             "Australia/Sydney", "UTC"]
+TIMEZONES = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Paris",
+    "Australia/Sydney",
+    "UTC",
+]
 # (table, column that marks a row created by a run: anything above the seeded max id)
-RUN_CREATED = ["scheduling_followup", "conversations_message", "scheduling_engineevent", "conversations_optout",
-               "conversations_conversation", "conversations_contact"]
+RUN_CREATED = [
+    "scheduling_followup",
+    "conversations_message",
+    "scheduling_engineevent",
+    "conversations_optout",
+    "conversations_conversation",
+    "conversations_contact",
+]
 
 
 @dataclass
@@ -43,13 +56,18 @@ def create_bots(count: int = BOTS) -> list[int]:
 
     ids = []
     for i in range(count):
-        bot = Bot.objects.create(name=f"Clinic {i}", timezone=TIMEZONES[i % len(TIMEZONES)],
-                                 booking_link=f"https://book.example.com/{i}", contact_hours_enabled=False,
-                                 max_follow_ups_per_day=None)
+        bot = Bot.objects.create(
+            name=f"Clinic {i}",
+            timezone=TIMEZONES[i % len(TIMEZONES)],
+            booking_link=f"https://book.example.com/{i}",
+            contact_hours_enabled=False,
+            max_follow_ups_per_day=None,
+        )
         WorkingWindow.objects.bulk_create(WorkingWindow(bot=bot, weekday=d, start=time(0), end=None) for d in range(7))
         if i % 5 == 0:  # some bots write their own text
             Scenario.objects.filter(bot=bot).update(
-                use_custom_message=True, custom_messages=["Hi {first_name}, {business_name} here: {booking_link}"])
+                use_custom_message=True, custom_messages=["Hi {first_name}, {business_name} here: {booking_link}"]
+            )
         ids.append(bot.pk)
     return ids
 
@@ -112,11 +130,23 @@ def grow(pop: Population, size: int, now) -> float:
 
     started = time.monotonic()
     with pg_connect(pop.url, autocommit=False) as conn:
-        conn.execute(_SEED, {"bots": pop.bots, "nbots": len(pop.bots), "now": now, "lo": pop.size + 1, "hi": size,
-                             "due_max": pop.due * pop.stride, "stride": pop.stride})
+        conn.execute(
+            _SEED,
+            {
+                "bots": pop.bots,
+                "nbots": len(pop.bots),
+                "now": now,
+                "lo": pop.size + 1,
+                "hi": size,
+                "due_max": pop.due * pop.stride,
+                "stride": pop.stride,
+            },
+        )
         for table in RUN_CREATED:
-            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                         f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
         conn.commit()
     pop.size = size
     _remember_max(pop)

@@ -22,20 +22,21 @@ def validate_timezone(value):
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(
-            f'"{value}" is not a time zone. Use an IANA name such as America/New_York.'
-        ) from None
+        raise ValidationError(f'"{value}" is not a time zone. Use an IANA name such as America/New_York.') from None
 
 
 class Bot(models.Model):
     name = models.CharField(max_length=200, help_text="Shown to contacts as the business name.")
     active = models.BooleanField(default=True, help_text="Follow-ups are never sent while the bot is inactive.")
     timezone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_timezone],
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
         help_text="IANA time zone, e.g. America/New_York. Working hours are read in it.",
     )
     auto_follow_up = models.BooleanField(
-        "Auto Follow-Up goal", default=True,
+        "Auto Follow-Up goal",
+        default=True,
         help_text="The bot's Auto Follow-Up goal: when off, none of its scenarios plans anything.",
     )
     channel_switching = models.BooleanField(
@@ -44,19 +45,23 @@ class Bot(models.Model):
         "WhatsApp are past their 24-hour window (needs the contact's phone number).",
     )
     contact_hours_enabled = models.BooleanField(
-        "contact hours", default=True,
+        "contact hours",
+        default=True,
         help_text="Send follow-ups only inside the contact's own local hours below (the bot's time zone "
         "when the contact's is unknown), as well as inside working hours. On for new bots; bots made "
         "before contact hours existed have it off until you switch it on.",
     )
     contact_hours_start = models.TimeField("contact hours from", default=datetime.time(8, 0))
     contact_hours_end = models.TimeField(
-        "contact hours until", default=datetime.time(21, 0),
-        help_text="The window includes its start and excludes its end; an end before the start "
-        "runs past midnight.",
+        "contact hours until",
+        default=datetime.time(21, 0),
+        help_text="The window includes its start and excludes its end; an end before the start runs past midnight.",
     )
     max_follow_ups_per_day = models.PositiveSmallIntegerField(
-        "daily limit per contact", null=True, blank=True, default=3,
+        "daily limit per contact",
+        null=True,
+        blank=True,
+        default=3,
         help_text="The most follow-ups one contact receives from this bot in any 24 hours; a step "
         "over the limit is skipped (daily_limit) and the cadence goes on. Empty: no limit. New bots "
         "get 3; bots made before the limit existed have none until you set one.",
@@ -69,24 +74,34 @@ class Bot(models.Model):
     )
     booking_link = models.URLField(blank=True, help_text="Where contacts book; used in messages.")
     ai_model = models.CharField(
-        "AI model", max_length=200, blank=True,
+        "AI model",
+        max_length=200,
+        blank=True,
         help_text="A litellm model name (e.g. gpt-4o-mini). Empty: built-in rules and message templates.",
     )
     business_context = models.TextField(blank=True, help_text="What the AI may say about the business.")
     sms_from = models.CharField(
-        "SMS sender number", max_length=32, blank=True, validators=[validate_sms_sender],
+        "SMS sender number",
+        max_length=32,
+        blank=True,
+        validators=[validate_sms_sender],
         help_text="E.164 number (+15551234567) or a 5-6 digit short code; empty uses the TWILIO_SMS_FROM setting.",
     )
     whatsapp_from = models.CharField(
-        "WhatsApp sender number", max_length=32, blank=True, validators=[validate_whatsapp_sender],
+        "WhatsApp sender number",
+        max_length=32,
+        blank=True,
+        validators=[validate_whatsapp_sender],
         help_text="E.164 number (+15551234567); empty uses the TWILIO_WHATSAPP_FROM setting.",
     )
     connector_url = models.URLField(
-        blank=True, help_text="Your connector for Facebook, Instagram and live chat: follow-ups "
+        blank=True,
+        help_text="Your connector for Facebook, Instagram and live chat: follow-ups "
         "on those channels are POSTed there as signed JSON.",
     )
-    connector_secret = models.CharField(max_length=200, blank=True,
-                                        help_text="Shared secret for the connector's HMAC-SHA256 signature.")
+    connector_secret = models.CharField(
+        max_length=200, blank=True, help_text="Shared secret for the connector's HMAC-SHA256 signature."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -107,8 +122,12 @@ class Bot(models.Model):
 
     def clean(self):
         if self.contact_hours_enabled and self.contact_hours_start == self.contact_hours_end:
-            raise ValidationError({"contact_hours_end": "Contact hours must end at another time than they "
-                                   "start (switch contact hours off to send at any hour)."})
+            raise ValidationError(
+                {
+                    "contact_hours_end": "Contact hours must end at another time than they "
+                    "start (switch contact hours off to send at any hour)."
+                }
+            )
 
     def windows(self):
         """Working windows as the pure rules take them: {weekday: [(start, end)]}."""
@@ -170,7 +189,9 @@ class Scenario(models.Model):
         default=False, help_text="Send the text below instead of an AI-generated message."
     )
     custom_messages = models.JSONField(
-        "custom texts", default=list, blank=True,
+        "custom texts",
+        default=list,
+        blank=True,
         help_text="One text per step, in order; the last one serves the steps beyond. "
         "Placeholders: {first_name}, {business_name}, {booking_link}.",
     )

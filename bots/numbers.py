@@ -19,8 +19,10 @@ def is_e164(value: str) -> bool:
         parsed = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
         return False
-    return (phonenumbers.is_possible_number(parsed)
-            and phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == value)
+    return (
+        phonenumbers.is_possible_number(parsed)
+        and phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == value
+    )
 
 
 def is_short_code(value: str) -> bool:

@@ -53,9 +53,14 @@ def text_context(follow_up) -> TextContext:
     bot = conversation.bot
     recent = conversation.messages.order_by("-at", "-id").values_list("direction", "text")[:HISTORY_LENGTH]
     return TextContext(
-        business_name=bot.name, business_context=bot.business_context.strip(), booking_link=bot.booking_link,
-        first_name=conversation.contact.first_name.strip(), kind=follow_up.kind, step=follow_up.step,
-        steps_total=follow_up.steps_total, history=tuple(reversed(recent)),
+        business_name=bot.name,
+        business_context=bot.business_context.strip(),
+        booking_link=bot.booking_link,
+        first_name=conversation.contact.first_name.strip(),
+        kind=follow_up.kind,
+        step=follow_up.step,
+        steps_total=follow_up.steps_total,
+        history=tuple(reversed(recent)),
     )
 
 
@@ -65,18 +70,20 @@ def build_messages(ctx: TextContext) -> list[dict]:
     if ctx.step > 1:
         situation += " The earlier follow-ups got no reply: don't repeat them."
     transcript = "\n".join(transcript_line(d, t) for d, t in ctx.history) or "(no messages yet)"
-    user = "\n".join([
-        f"Business: {ctx.business_name}",
-        f"About the business: {ctx.business_context or '(nothing given)'}",
-        f"Booking link: {ctx.booking_link or '(none)'}",
-        f"Contact's first name: {ctx.first_name or '(unknown: use no name)'}",
-        f"Situation: {situation}",
-        "",
-        "Conversation, oldest first:",
-        transcript,
-        "",
-        "Write the follow-up message.",
-    ])
+    user = "\n".join(
+        [
+            f"Business: {ctx.business_name}",
+            f"About the business: {ctx.business_context or '(nothing given)'}",
+            f"Booking link: {ctx.booking_link or '(none)'}",
+            f"Contact's first name: {ctx.first_name or '(unknown: use no name)'}",
+            f"Situation: {situation}",
+            "",
+            "Conversation, oldest first:",
+            transcript,
+            "",
+            "Write the follow-up message.",
+        ]
+    )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
@@ -108,9 +115,13 @@ def failure_reason(exc: Exception) -> str:
     import litellm  # already imported by the failed call; kept lazy for startup time
     import openai
 
-    for kinds, reason in (((litellm.Timeout, TimeoutError), "timeout"), (litellm.RateLimitError, "rate limit"),
-                          (litellm.AuthenticationError, "auth"), (litellm.APIConnectionError, "connection"),
-                          (openai.OpenAIError, "api error")):
+    for kinds, reason in (
+        ((litellm.Timeout, TimeoutError), "timeout"),
+        (litellm.RateLimitError, "rate limit"),
+        (litellm.AuthenticationError, "auth"),
+        (litellm.APIConnectionError, "connection"),
+        (openai.OpenAIError, "api error"),
+    ):
         if isinstance(exc, kinds):
             return reason
     return "error"

@@ -8,11 +8,13 @@ class SendingNumber(models.Model):
     stop it."""
 
     number = models.CharField(
-        max_length=40, unique=True,
+        max_length=40,
+        unique=True,
         help_text="As the bot sends from it: +15555550100, a short code like 55555, or whatsapp:+1...",
     )
     segments_per_second = models.FloatField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="Message segments per second this number may send. Empty: by its type (a US long "
         "code 1, toll-free 3, a short code 100, WhatsApp 80).",
     )

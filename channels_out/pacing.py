@@ -8,7 +8,6 @@ granted and the caller waits for it; a number booked further ahead is saturated:
 follow-up goes back to our table until then, where a reply can still stop it.
 """
 
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ import phonenumbers
 from django.conf import settings
 from django.db import connection
 
-from bots.numbers import WHATSAPP
+from bots.numbers import WHATSAPP, is_short_code
 from channels_out.models import SendingNumber
 from vocabulary import Channel
 
@@ -25,7 +24,6 @@ LONG_CODE_RATE = 1.0
 TOLL_FREE_RATE = 3.0
 SHORT_CODE_RATE = 100.0
 WHATSAPP_RATE = 80.0  # the WhatsApp Business Platform's default throughput
-SHORT_CODE = re.compile(r"^\d{5,6}$")
 
 
 def default_rate(number: str) -> float:
@@ -33,7 +31,7 @@ def default_rate(number: str) -> float:
     toll-free 3, WhatsApp 80, any other number 1 (a US long code's rate)."""
     if number.startswith(WHATSAPP):
         return WHATSAPP_RATE
-    if SHORT_CODE.match(number):
+    if is_short_code(number):
         return SHORT_CODE_RATE
     try:
         parsed = phonenumbers.parse(number, None)

@@ -71,7 +71,8 @@ class ScenarioForm(forms.ModelForm):
         "Placeholders: {first_name} (“there” when unknown), {business_name}, {booking_link}.",
     )
     workflows = forms.ModelMultipleChoiceField(
-        queryset=Workflow.objects.none(), required=False,
+        queryset=Workflow.objects.none(),
+        required=False,
         help_text="Run whenever a follow-up of this scenario is sent (this bot's workflows only).",
     )
     # Shown (as a checkbox) only when the cadence gets the spam warning.

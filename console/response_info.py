@@ -26,7 +26,7 @@ def label(choices, code: str) -> str:
 
 
 def local(value: datetime, tz: ZoneInfo) -> str:
-    """"Sat 7 Mar 2026, 09:00 EST": the zone's abbreviation labels every time."""
+    """ "Sat 7 Mar 2026, 09:00 EST": the zone's abbreviation labels every time."""
     value = value.astimezone(tz)
     return f"{value:%a} {value.day} {value:%b %Y, %H:%M %Z}"
 
@@ -112,8 +112,12 @@ def build(contact: Contact) -> ResponseInfo:
     def message_row(m: Message) -> MessageRow:
         inbound = m.direction == Message.Direction.INBOUND
         return MessageRow(
-            message=m, at=moment(m.at), direction=m.get_direction_display(), author=m.get_author_display(),
-            channel=m.get_channel_display(), intent=label(Intent, m.intent) if inbound else "",
+            message=m,
+            at=moment(m.at),
+            direction=m.get_direction_display(),
+            author=m.get_author_display(),
+            channel=m.get_channel_display(),
+            intent=label(Intent, m.intent) if inbound else "",
             requested=maybe_moment(m.requested_at) if inbound else None,
         )
 
@@ -128,7 +132,9 @@ def build(contact: Contact) -> ResponseInfo:
 
     infos = {
         c.pk: ConversationInfo(
-            conversation=c, channel=c.get_channel_display(), stopped=c.stopped,
+            conversation=c,
+            channel=c.get_channel_display(),
+            stopped=c.stopped,
             stopped_reason=STOP_REASONS.get(c.stopped_reason, c.stopped_reason),
             last_inbound=maybe_moment(c.last_inbound_at),
         )

@@ -6,9 +6,17 @@ from bots.models import Bot
 from conversations.models import Contact, Conversation
 
 
-def find_or_create_conversation(bot: Bot, *, channel: str, phone: str = "", email: str = "",
-                                contact_id: int | None = None, first_name: str = "",
-                                last_name: str = "", timezone: str = "") -> Conversation:
+def find_or_create_conversation(
+    bot: Bot,
+    *,
+    channel: str,
+    phone: str = "",
+    email: str = "",
+    contact_id: int | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    timezone: str = "",
+) -> Conversation:
     """The bot's conversation with the contact known by id, phone or email (in that order),
     created with the contact when new. A new conversation starts on `channel`.
 
@@ -18,8 +26,9 @@ def find_or_create_conversation(bot: Bot, *, channel: str, phone: str = "", emai
     if contact is None:
         try:
             with transaction.atomic():
-                contact = Contact.objects.create(bot=bot, phone=phone, email=email, first_name=first_name,
-                                                 last_name=last_name, timezone=timezone)
+                contact = Contact.objects.create(
+                    bot=bot, phone=phone, email=email, first_name=first_name, last_name=last_name, timezone=timezone
+                )
         except IntegrityError:  # the same new number, created by a concurrent request
             contact = find_contact(bot, contact_id=None, phone=phone, email=email)
     try:

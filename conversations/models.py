@@ -21,7 +21,9 @@ class Contact(models.Model):
     phone = models.CharField(max_length=32, blank=True, db_index=True, help_text="E.164, like +15555550100.")
     email = models.EmailField(blank=True)
     timezone = models.CharField(
-        max_length=64, blank=True, validators=[validate_timezone],
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
         help_text="IANA time zone; empty means the bot's. Requested times are read in it.",
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
@@ -30,8 +32,9 @@ class Contact(models.Model):
     class Meta:
         ordering = ["first_name", "last_name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["bot", "phone"], condition=~models.Q(phone=""),
-                                    name="one_contact_per_phone"),
+            models.UniqueConstraint(
+                fields=["bot", "phone"], condition=~models.Q(phone=""), name="one_contact_per_phone"
+            ),
         ]
 
     def __str__(self):

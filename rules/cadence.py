@@ -11,10 +11,24 @@ MAX_STEPS = 10
 MAX_DELAY = timedelta(days=365)
 
 _UNITS = {
-    "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
-    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
-    "d": "days", "day": "days", "days": "days",
-    "w": "weeks", "wk": "weeks", "wks": "weeks", "week": "weeks", "weeks": "weeks",
+    "m": "minutes",
+    "min": "minutes",
+    "mins": "minutes",
+    "minute": "minutes",
+    "minutes": "minutes",
+    "h": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "hour": "hours",
+    "hours": "hours",
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "w": "weeks",
+    "wk": "weeks",
+    "wks": "weeks",
+    "week": "weeks",
+    "weeks": "weeks",
 }
 _DELAY = re.compile(r"^(\d{1,6})\s*([a-z]+)$")
 
@@ -46,9 +60,7 @@ class Delay:
 def parse_delay(text: str) -> Delay:
     match = _DELAY.match(text.strip().lower())
     if not match or match.group(2) not in _UNITS:
-        raise CadenceError(
-            f'"{text.strip()}" is not a delay: write a number and a unit, like 5m, 2h or 1d.'
-        )
+        raise CadenceError(f'"{text.strip()}" is not a delay: write a number and a unit, like 5m, 2h or 1d.')
     delay = Delay(int(match.group(1)), _UNITS[match.group(2)])
     if delay.approximate < timedelta(minutes=1):
         raise CadenceError(f'"{text.strip()}" is too short: every delay must be at least 1 minute.')

@@ -63,12 +63,19 @@ def decide(state: DueState) -> Decision:
         return Decision(Action.SKIP, reason=Reason.SCENARIO_DISABLED)
     if state.opted_out:  # the contact asked the business to stop: every channel
         return Decision(Action.SKIP, reason=Reason.OPTED_OUT)
-    if state.late_cutoff is not None and state.late_from is not None \
-            and utc(state.now) - utc(state.late_from) > state.late_cutoff:
+    if (
+        state.late_cutoff is not None
+        and state.late_from is not None
+        and utc(state.now) - utc(state.late_from) > state.late_cutoff
+    ):
         return Decision(Action.SKIP, reason=Reason.TOO_LATE)  # after an outage: out of context by now
     opens = next_sending_time(
-        state.due_at or state.now, not_before=state.now, working=state.windows, bot_tz=state.tz,
-        contact_window=state.contact_window, contact_tz=state.contact_tz or state.tz,
+        state.due_at or state.now,
+        not_before=state.now,
+        working=state.windows,
+        bot_tz=state.tz,
+        contact_window=state.contact_window,
+        contact_tz=state.contact_tz or state.tz,
     )
     if opens is None:
         return Decision(Action.SKIP, reason=Reason.NO_SENDING_WINDOW)

@@ -12,43 +12,73 @@ PLACEHOLDERS = ("first_name", "business_name", "booking_link")
 # the GSM alphabet (a curly quote would make it a 70-character UCS-2 segment).
 TEMPLATES = {
     "stopped_replying": (
-        ("Hi {first_name}, it's {business_name}. Just checking in: are you still interested? "
-         "You can book here: {booking_link}",
-         "Hi {first_name}, it's {business_name}. Just checking in: are you still interested? Just reply here."),
-        ("Hi {first_name}, any questions we can answer for you? When you're ready, booking takes "
-         "a minute: {booking_link}",
-         "Hi {first_name}, any questions we can answer for you? Just reply and we'll help."),
-        ("Hello {first_name}, we'd love to help you get this sorted. Pick a time that suits you: {booking_link}",
-         "Hello {first_name}, we'd love to help you get this sorted. What time would suit you?"),
-        ("Hey {first_name}, still thinking it over? Happy to help, or book straight away: {booking_link}",
-         "Hey {first_name}, still thinking it over? Happy to help with anything you need."),
-        ("Hi {first_name}, no pressure at all. Whenever you're ready, you can book here: {booking_link}",
-         "Hi {first_name}, no pressure at all. Whenever you're ready, just reply here."),
+        (
+            "Hi {first_name}, it's {business_name}. Just checking in: are you still interested? "
+            "You can book here: {booking_link}",
+            "Hi {first_name}, it's {business_name}. Just checking in: are you still interested? Just reply here.",
+        ),
+        (
+            "Hi {first_name}, any questions we can answer for you? When you're ready, booking takes "
+            "a minute: {booking_link}",
+            "Hi {first_name}, any questions we can answer for you? Just reply and we'll help.",
+        ),
+        (
+            "Hello {first_name}, we'd love to help you get this sorted. Pick a time that suits you: {booking_link}",
+            "Hello {first_name}, we'd love to help you get this sorted. What time would suit you?",
+        ),
+        (
+            "Hey {first_name}, still thinking it over? Happy to help, or book straight away: {booking_link}",
+            "Hey {first_name}, still thinking it over? Happy to help with anything you need.",
+        ),
+        (
+            "Hi {first_name}, no pressure at all. Whenever you're ready, you can book here: {booking_link}",
+            "Hi {first_name}, no pressure at all. Whenever you're ready, just reply here.",
+        ),
     ),
     "busy": (
-        ("Hi {first_name}, is now a better time? You can book here: {booking_link}",
-         "Hi {first_name}, is now a better time? Just reply here."),
-        ("Hey {first_name}, hope your day has calmed down. Want to pick this up? Book here: {booking_link}",
-         "Hey {first_name}, hope your day has calmed down. Want to pick this up? Reply whenever you're free."),
-        ("Hi {first_name}, no rush. When you have a moment, you can book here: {booking_link}",
-         "Hi {first_name}, no rush. When you have a moment, reply and we'll take it from there."),
-        ("Hello {first_name}, would another day suit you better? Choose one here: {booking_link}",
-         "Hello {first_name}, would another day suit you better? Just let us know."),
-        ("Hi {first_name}, we're here whenever you're free. Book a time that fits your schedule: {booking_link}",
-         "Hi {first_name}, we're here whenever you're free. Reply with a time that fits your schedule."),
+        (
+            "Hi {first_name}, is now a better time? You can book here: {booking_link}",
+            "Hi {first_name}, is now a better time? Just reply here.",
+        ),
+        (
+            "Hey {first_name}, hope your day has calmed down. Want to pick this up? Book here: {booking_link}",
+            "Hey {first_name}, hope your day has calmed down. Want to pick this up? Reply whenever you're free.",
+        ),
+        (
+            "Hi {first_name}, no rush. When you have a moment, you can book here: {booking_link}",
+            "Hi {first_name}, no rush. When you have a moment, reply and we'll take it from there.",
+        ),
+        (
+            "Hello {first_name}, would another day suit you better? Choose one here: {booking_link}",
+            "Hello {first_name}, would another day suit you better? Just let us know.",
+        ),
+        (
+            "Hi {first_name}, we're here whenever you're free. Book a time that fits your schedule: {booking_link}",
+            "Hi {first_name}, we're here whenever you're free. Reply with a time that fits your schedule.",
+        ),
     ),
     "specific_time": (
-        ("Hi {first_name}, following up as you asked. You can book here: {booking_link}",
-         "Hi {first_name}, following up as you asked. Is now a good time?"),
-        ("Hi {first_name}, checking in again. Still keen to go ahead? Book here: {booking_link}",
-         "Hi {first_name}, checking in again. Still keen to go ahead? Just reply here."),
-        ("Hey {first_name}, we didn't want this to slip through the cracks. Book a time that suits you: "
-         "{booking_link}",
-         "Hey {first_name}, we didn't want this to slip through the cracks. Reply when it suits you."),
-        ("Hello {first_name}, is this still a good time for you? If not, pick another: {booking_link}",
-         "Hello {first_name}, is this still a good time for you? If not, tell us what suits you better."),
-        ("Hi {first_name}, happy to help whenever you're ready. Book here anytime: {booking_link}",
-         "Hi {first_name}, happy to help whenever you're ready. Just reply here anytime."),
+        (
+            "Hi {first_name}, following up as you asked. You can book here: {booking_link}",
+            "Hi {first_name}, following up as you asked. Is now a good time?",
+        ),
+        (
+            "Hi {first_name}, checking in again. Still keen to go ahead? Book here: {booking_link}",
+            "Hi {first_name}, checking in again. Still keen to go ahead? Just reply here.",
+        ),
+        (
+            "Hey {first_name}, we didn't want this to slip through the cracks. Book a time that suits you: "
+            "{booking_link}",
+            "Hey {first_name}, we didn't want this to slip through the cracks. Reply when it suits you.",
+        ),
+        (
+            "Hello {first_name}, is this still a good time for you? If not, pick another: {booking_link}",
+            "Hello {first_name}, is this still a good time for you? If not, tell us what suits you better.",
+        ),
+        (
+            "Hi {first_name}, happy to help whenever you're ready. Book here anytime: {booking_link}",
+            "Hi {first_name}, happy to help whenever you're ready. Just reply here anytime.",
+        ),
     ),
 }
 

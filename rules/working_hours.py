@@ -58,7 +58,7 @@ def parse_windows(spec: Mapping[str, Sequence[Sequence[str]]] | None) -> dict[in
             raise ValueError(f'"{name}" is not a weekday (use mon, tue, wed, thu, fri, sat, sun)')
         for span in spans:
             if len(span) != 2:
-                raise ValueError(f"a window on {name} needs a start and an end, like [\"08:00\", \"17:00\"]")
+                raise ValueError(f'a window on {name} needs a start and an end, like ["08:00", "17:00"]')
             start, end = (_parse_clock(s, name) for s in span)
             if start is None:
                 raise ValueError(f"the window {span[0]}-{span[1]} on {name} cannot start at 24:00")

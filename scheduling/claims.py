@@ -63,15 +63,23 @@ def requeue(ids, token: str | None, now: datetime, *, reason: str = "", refused:
             return 0
         # Under the conversations' locks, like every planning step: no pending row can
         # appear between the check and the update.
-        list(Conversation.objects.select_for_update().filter(pk__in=conversation_ids).order_by("pk")
-             .values_list("pk", flat=True))
+        list(
+            Conversation.objects.select_for_update()
+            .filter(pk__in=conversation_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         superseded = set(
-            FollowUp.objects.filter(conversation_id__in=conversation_ids, status=Status.PENDING)
-            .values_list("conversation_id", flat=True)
+            FollowUp.objects.filter(conversation_id__in=conversation_ids, status=Status.PENDING).values_list(
+                "conversation_id", flat=True
+            )
         )
         if superseded:
             rows.filter(conversation_id__in=superseded).update(
-                status=Status.CANCELLED, reason=Reason.REPLANNED, finished_at=now, claim_token="",
+                status=Status.CANCELLED,
+                reason=Reason.REPLANNED,
+                finished_at=now,
+                claim_token="",
             )
         return rows.exclude(conversation_id__in=superseded).update(
             status=Status.PENDING, claimed_at=None, claim_token="", handed_at=None, reason=reason, **changes

@@ -93,8 +93,17 @@ class Attempt:
         return Delivered(self.follow_up, self.decision.channel, self.text, self.source, self.result, self.at)
 
 
-def dispatch_due(clock=system_clock, *, sender=None, batch_size=None, time_budget=None, on_sent=None,
-                 monotonic=time.monotonic, concurrency=None, sleep=time.sleep) -> DispatchReport:
+def dispatch_due(
+    clock=system_clock,
+    *,
+    sender=None,
+    batch_size=None,
+    time_budget=None,
+    on_sent=None,
+    monotonic=time.monotonic,
+    concurrency=None,
+    sleep=time.sleep,
+) -> DispatchReport:
     """Claim and handle every follow-up due by `clock.now()`, batch after batch.
 
     `sender` replaces the configured senders (simulate, tests, benchmarks). `time_budget`
@@ -119,8 +128,17 @@ def dispatch_due(clock=system_clock, *, sender=None, batch_size=None, time_budge
             if not ids:
                 break
             report.claimed += len(ids)
-            run = _Batch(ids, token, clock, report, sender=sender, on_sent=on_sent, deadline=deadline,
-                         monotonic=monotonic, sleep=sleep)
+            run = _Batch(
+                ids,
+                token,
+                clock,
+                report,
+                sender=sender,
+                on_sent=on_sent,
+                deadline=deadline,
+                monotonic=monotonic,
+                sleep=sleep,
+            )
             if not run.handle(pool):
                 break
     finally:
@@ -141,7 +159,13 @@ class _Batch:
 
     def __init__(self, ids, token, clock, report, *, sender, on_sent, deadline, monotonic, sleep):
         self.ids, self.token, self.clock, self.report = ids, token, clock, report
-        self.sender, self.on_sent, self.deadline, self.monotonic, self.sleep = sender, on_sent, deadline, monotonic, sleep
+        self.sender, self.on_sent, self.deadline, self.monotonic, self.sleep = (
+            sender,
+            on_sent,
+            deadline,
+            monotonic,
+            sleep,
+        )
         self.delivered: list[Delivered] = []
 
     def handle(self, pool) -> bool:
@@ -175,8 +199,9 @@ class _Batch:
     def _send(self, follow_up: FollowUp, decision: Decision, previous) -> Attempt:
         if self.deadline is not None and self.monotonic() >= self.deadline:
             return Attempt("released", follow_up, decision)
-        return send_one(follow_up, decision, self.token, self.clock, sender=self.sender, previous=previous,
-                        sleep=self.sleep)
+        return send_one(
+            follow_up, decision, self.token, self.clock, sender=self.sender, previous=previous, sleep=self.sleep
+        )
 
     def _apply(self, attempt: Attempt) -> None:
         if attempt.outcome == "sent":
@@ -211,8 +236,9 @@ def record_with_retries(delivered: list[Delivered], token: str, *, sleep=time.sl
             sleep(wait)
 
 
-def send_one(follow_up: FollowUp, decision: Decision, token: str, clock, *, sender=None, previous=LOOK_UP,
-             sleep=time.sleep) -> Attempt:
+def send_one(
+    follow_up: FollowUp, decision: Decision, token: str, clock, *, sender=None, previous=LOOK_UP, sleep=time.sleep
+) -> Attempt:
     """Text, pace, hand over, call the provider: one row, in a pool thread. Writes only the
     hand-over (and the pace); the caller records the outcome."""
     attempt = Attempt("lost", follow_up, decision)
@@ -234,9 +260,14 @@ def send_one(follow_up: FollowUp, decision: Decision, token: str, clock, *, send
         if sender.remote:
             give_back_connection()  # not held across the provider call, nor by an idle thread
     outgoing = Outgoing(
-        follow_up_id=follow_up.pk, bot_id=conversation.bot_id, conversation_id=conversation.pk,
-        channel=decision.channel, to=routing.address(decision.channel, conversation.contact),
-        text=attempt.text, sent_at=clock.now(), bot=conversation.bot,
+        follow_up_id=follow_up.pk,
+        bot_id=conversation.bot_id,
+        conversation_id=conversation.pk,
+        channel=decision.channel,
+        to=routing.address(decision.channel, conversation.contact),
+        text=attempt.text,
+        sent_at=clock.now(),
+        bot=conversation.bot,
     )
     try:
         attempt.result = sender.send(outgoing)
@@ -261,8 +292,7 @@ def _wait_for_slot(follow_up, channel: str, attempt: Attempt, clock, sleep) -> b
         return True
     connection.ensure_connection()  # waiting for a pooled connection must not age `now`
     now = clock.now().timestamp()
-    slot = pacer().reserve(pacing_key(channel, number), segments(attempt.text), now,
-                           settings.PACING_MAX_WAIT_SECONDS)
+    slot = pacer().reserve(pacing_key(channel, number), segments(attempt.text), now, settings.PACING_MAX_WAIT_SECONDS)
     if not slot.granted:
         attempt.outcome = "paced"
         attempt.retry_at = datetime.fromtimestamp(slot.at, tz=clock.now().tzinfo)
@@ -281,17 +311,29 @@ def apply_unsent(attempt: Attempt, token: str, now: datetime) -> None:
         if tries >= MAX_TRIES:
             attempt.outcome, attempt.reason = "failed", f"{Reason.PROVIDER_UNAVAILABLE}: {attempt.reason}"
         else:
-            requeue([f.pk], token, now, refused=True, reason=attempt.reason[:200], attempts=tries,
-                    planned_at=now + backoff(tries))
+            requeue(
+                [f.pk],
+                token,
+                now,
+                refused=True,
+                reason=attempt.reason[:200],
+                attempts=tries,
+                planned_at=now + backoff(tries),
+            )
             return
     if attempt.outcome == "paced":
         requeue([f.pk], token, now, planned_at=max(attempt.retry_at or now, now))
     elif attempt.outcome == "released":
         requeue([f.pk], token, now)
     elif attempt.outcome in ("failed", "outcome_unknown"):
-        claimed([f.pk], token).update(status=Status.FAILED, reason=attempt.reason[:200], finished_at=now,
-                                      text=attempt.text, text_source=attempt.source,
-                                      channel=attempt.decision.channel)
+        claimed([f.pk], token).update(
+            status=Status.FAILED,
+            reason=attempt.reason[:200],
+            finished_at=now,
+            text=attempt.text,
+            text_source=attempt.source,
+            channel=attempt.decision.channel,
+        )
 
 
 def backoff(tries: int, *, rand=random.random) -> timedelta:
@@ -314,7 +356,8 @@ def claim(now, token: str, batch_size: int) -> list[int]:
             status=Status.SENDING, claimed_at=now, claim_token=token, handed_at=None
         )
     return list(
-        FollowUp.objects.filter(claim_token=token, status=Status.SENDING).order_by("planned_at", "id")
+        FollowUp.objects.filter(claim_token=token, status=Status.SENDING)
+        .order_by("planned_at", "id")
         .values_list("id", flat=True)
     )
 
@@ -331,7 +374,8 @@ def sweep_stale_claims(now) -> tuple[int, int]:
     ).values_list("id", flat=True)
     released = requeue(list(never_handed), None, now) if never_handed.exists() else 0
     unknown = FollowUp.objects.filter(
-        status=Status.SENDING, handed_at__isnull=False,
+        status=Status.SENDING,
+        handed_at__isnull=False,
         handed_at__lt=now - timedelta(seconds=settings.SEND_OUTCOME_TIMEOUT_SECONDS),
     ).update(status=Status.FAILED, reason=Reason.SEND_OUTCOME_UNKNOWN, finished_at=now)
     return released, unknown
@@ -358,7 +402,9 @@ def recent_sends(follow_ups, now) -> dict[int, tuple]:
     if not contacts:
         return {}
     rows = FollowUp.objects.filter(
-        conversation__contact_id__in=contacts, status=Status.SENT, finished_at__gt=now - DAY,
+        conversation__contact_id__in=contacts,
+        status=Status.SENT,
+        finished_at__gt=now - DAY,
     ).values_list("conversation__contact_id", "finished_at")
     found: dict[int, tuple] = {}
     for contact_id, sent_at in rows:
@@ -417,8 +463,11 @@ def finish_unsent(follow_up, token, decision: Decision, now) -> str:
     status = Status.SKIPPED if decision.action == Action.SKIP else Status.CANCELLED
     with transaction.atomic():
         lock_conversation(follow_up.conversation)
-        if not claimed([follow_up.pk], token).filter(handed_at__isnull=True).update(
-                status=status, reason=decision.reason, finished_at=now):
+        if (
+            not claimed([follow_up.pk], token)
+            .filter(handed_at__isnull=True)
+            .update(status=status, reason=decision.reason, finished_at=now)
+        ):
             return "lost"
         if status == Status.SKIPPED:
             # A skipped step still uses its place in the cadence: the next one counts from

@@ -24,11 +24,7 @@ CONTACT_LED = (ScenarioKind.BUSY, ScenarioKind.SPECIFIC_TIME)
 
 
 def _locked(conversation: Conversation) -> Conversation:
-    return (
-        Conversation.objects.select_for_update()
-        .select_related("bot", "contact")
-        .get(pk=conversation.pk)
-    )
+    return Conversation.objects.select_for_update().select_related("bot", "contact").get(pk=conversation.pk)
 
 
 def _history(conversation: Conversation) -> tuple[HistoryItem, ...]:
@@ -55,8 +51,9 @@ def classify_inbound(conversation: Conversation, text: str, now) -> Classificati
     )
 
 
-def record_inbound(conversation: Conversation, text: str, *, channel: str = "", provider_id: str = "",
-                   clock=system_clock) -> Message:
+def record_inbound(
+    conversation: Conversation, text: str, *, channel: str = "", provider_id: str = "", clock=system_clock
+) -> Message:
     """The contact wrote: reset the logic, then act on what they said.
 
     Classification (maybe a model call) runs before the transaction, so no lock is held
@@ -73,9 +70,16 @@ def record_inbound(conversation: Conversation, text: str, *, channel: str = "", 
             return existing
         channel = channel or conversation.channel
         message = Message.objects.create(
-            conversation=conversation, direction=Message.Direction.INBOUND, author=Message.Author.CONTACT,
-            channel=channel, text=text, at=now, provider_id=provider_id, intent=result.intent,
-            requested_at=result.follow_up_at, classified_by=result.source,
+            conversation=conversation,
+            direction=Message.Direction.INBOUND,
+            author=Message.Author.CONTACT,
+            channel=channel,
+            text=text,
+            at=now,
+            provider_id=provider_id,
+            intent=result.intent,
+            requested_at=result.follow_up_at,
+            classified_by=result.source,
         )
         _apply_inbound(conversation, message, result)
     return message
@@ -92,8 +96,9 @@ def _apply_inbound(conversation: Conversation, message: Message, result: Classif
     contact = conversation.contact
     if result.intent == Intent.OPT_OUT:
         OptOut.objects.get_or_create(contact=contact, channel=message.channel, defaults={"at": now})
-        planning.note(conversation, now, Note.OPTED_OUT,
-                      f"opted out of every channel (said on {message.get_channel_display()})")
+        planning.note(
+            conversation, now, Note.OPTED_OUT, f"opted out of every channel (said on {message.get_channel_display()})"
+        )
     elif result.intent == Intent.OPT_IN and OptOut.objects.filter(contact=contact).delete()[0]:
         planning.note(conversation, now, Note.OPTED_IN, "opted back in to every channel")
     if result.intent in STOPPING_INTENTS:
@@ -115,8 +120,15 @@ def _start(conversation: Conversation, kind: str, *, anchor, trigger: Message):
     return planning.plan(conversation, scenario, step=1, due_at=due_at, now=trigger.at, trigger=trigger)
 
 
-def record_outbound(conversation: Conversation, text: str, *, author: str = Message.Author.BOT,
-                    channel: str = "", provider_id: str = "", clock=system_clock) -> Message:
+def record_outbound(
+    conversation: Conversation,
+    text: str,
+    *,
+    author: str = Message.Author.BOT,
+    channel: str = "",
+    provider_id: str = "",
+    clock=system_clock,
+) -> Message:
     """The bot or a human agent wrote (not a follow-up): (re)start stopped-replying from here."""
     with transaction.atomic():
         conversation = _locked(conversation)
@@ -124,8 +136,13 @@ def record_outbound(conversation: Conversation, text: str, *, author: str = Mess
             return existing
         now = clock.now()
         message = Message.objects.create(
-            conversation=conversation, direction=Message.Direction.OUTBOUND, author=author,
-            channel=channel or conversation.channel, text=text, at=now, provider_id=provider_id,
+            conversation=conversation,
+            direction=Message.Direction.OUTBOUND,
+            author=author,
+            channel=channel or conversation.channel,
+            text=text,
+            at=now,
+            provider_id=provider_id,
         )
         if conversation.stopped:
             return message
@@ -168,4 +185,3 @@ def set_bot_active(bot: Bot, active: bool, *, clock=system_clock) -> None:
         if not active:
             release_bot_claims(bot.pk, clock.now())
     bot.active = active
-

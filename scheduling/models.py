@@ -47,9 +47,7 @@ class FollowUp(models.Model):
     trigger_message = models.ForeignKey(
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="planned_follow_ups"
     )
-    previous = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_step"
-    )
+    previous = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_step")
     sent_message = models.OneToOneField(
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_by_follow_up"
     )
@@ -65,7 +63,8 @@ class FollowUp(models.Model):
         default=0, help_text="Tries the provider refused for load (or could not be reached) before this one."
     )
     late_from = models.DateTimeField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="Lateness counts from here (the planned time; retries and pacing waits don't move it). "
         "Empty: the planned time.",
     )
@@ -86,7 +85,9 @@ class FollowUp(models.Model):
             # The engine plans one step at a time: a conversation never has two pending
             # follow-ups, whatever races between webhooks and dispatchers.
             models.UniqueConstraint(
-                fields=["conversation"], condition=Q(status="pending"), name="one_pending_follow_up_per_conversation",
+                fields=["conversation"],
+                condition=Q(status="pending"),
+                name="one_pending_follow_up_per_conversation",
             ),
         ]
 

@@ -32,8 +32,9 @@ def predicted_channel(conversation: Conversation, at: datetime) -> str:
 def sending_time(conversation: Conversation, due_at: datetime) -> datetime | None:
     """The first instant from `due_at` inside the bot's working hours and the contact hours."""
     bot, contact = conversation.bot, conversation.contact
-    return next_sending_time(due_at, working=bot.windows(), bot_tz=bot.tz,
-                             contact_window=bot.contact_window(), contact_tz=contact.tz)
+    return next_sending_time(
+        due_at, working=bot.windows(), bot_tz=bot.tz, contact_window=bot.contact_window(), contact_tz=contact.tz
+    )
 
 
 def _timing(conversation: Conversation, due_at: datetime):
@@ -57,7 +58,9 @@ def build(
     if due_at is None:
         return None
     return FollowUp(
-        conversation=conversation, scenario=scenario, kind=scenario.kind,
+        conversation=conversation,
+        scenario=scenario,
+        kind=scenario.kind,
         **_step_fields(conversation, scenario, step, due_at, now, trigger, previous),
     )
 
@@ -109,8 +112,15 @@ def next_step(done: FollowUp, *, done_at: datetime, has_pending: bool) -> Follow
     if last_inbound is not None and last_inbound > done.created_at:
         return None  # the contact answered meanwhile: the logic was reset
     due_at = steps.next_due(scenario.kind, scenario.delays, done.step, done_at, conversation.bot.tz)
-    return build(conversation, scenario, step=done.step + 1, due_at=due_at, now=done_at,
-                 trigger=done.trigger_message, previous=done)
+    return build(
+        conversation,
+        scenario,
+        step=done.step + 1,
+        due_at=due_at,
+        now=done_at,
+        trigger=done.trigger_message,
+        previous=done,
+    )
 
 
 def plan_next_step(done: FollowUp, *, done_at: datetime) -> FollowUp | None:

@@ -42,15 +42,23 @@ def record_delivered(delivered: list[Delivered], token: str) -> None:
     with transaction.atomic():
         fresh = _lock_conversations({d.follow_up.conversation_id for d in delivered})
         messages = Message.objects.bulk_create(
-            Message(conversation_id=d.follow_up.conversation_id, direction=Message.Direction.OUTBOUND,
-                    author=Message.Author.FOLLOW_UP, channel=d.channel, text=d.text, at=d.at,
-                    is_follow_up=True, provider_id=d.result.provider_id)
+            Message(
+                conversation_id=d.follow_up.conversation_id,
+                direction=Message.Direction.OUTBOUND,
+                author=Message.Author.FOLLOW_UP,
+                channel=d.channel,
+                text=d.text,
+                at=d.at,
+                is_follow_up=True,
+                provider_id=d.result.provider_id,
+            )
             for d in delivered
         )
         _mark_sent(delivered, messages, token)
         with_pending = set(
-            FollowUp.objects.filter(conversation_id__in=list(fresh), status=FollowUp.Status.PENDING)
-            .values_list("conversation_id", flat=True)
+            FollowUp.objects.filter(conversation_id__in=list(fresh), status=FollowUp.Status.PENDING).values_list(
+                "conversation_id", flat=True
+            )
         )
         next_steps = []
         for d in delivered:
@@ -72,10 +80,7 @@ def lock_conversation(conversation: Conversation) -> None:
 
 
 def _lock_conversations(ids) -> dict[int, dict]:
-    rows = (
-        Conversation.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk")
-        .values("pk", *REFRESHED)
-    )
+    rows = Conversation.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk").values("pk", *REFRESHED)
     return {row["pk"]: {name: row[name] for name in REFRESHED} for row in rows}
 
 

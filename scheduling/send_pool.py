@@ -23,8 +23,9 @@ class SendPool:
 
     def submit(self, fn, *args) -> Future:
         if not self._threads:
-            self._threads = [threading.Thread(target=self._work, name=f"send-{i}", daemon=True)
-                             for i in range(self._size)]
+            self._threads = [
+                threading.Thread(target=self._work, name=f"send-{i}", daemon=True) for i in range(self._size)
+            ]
             for thread in self._threads:
                 thread.start()
         future: Future = Future()
@@ -63,4 +64,3 @@ class InlinePool:
 
     def close(self) -> None:
         pass
-

@@ -67,8 +67,12 @@ def run_dispatcher(stop: threading.Event, *, clock=system_clock) -> None:
 
 
 def seconds_until_next_due(clock=system_clock) -> float:
-    nxt = (FollowUp.objects.filter(status=FollowUp.Status.PENDING).order_by("planned_at")
-           .values_list("planned_at", flat=True).first())
+    nxt = (
+        FollowUp.objects.filter(status=FollowUp.Status.PENDING)
+        .order_by("planned_at")
+        .values_list("planned_at", flat=True)
+        .first()
+    )
     interval = float(settings.DISPATCH_INTERVAL_SECONDS)
     if nxt is None:
         return interval

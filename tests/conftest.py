@@ -4,7 +4,9 @@ import os
 import time
 
 import pytest
+from django.db import connection
 from django.db.backends.signals import connection_created
+from django.db.migrations.executor import MigrationExecutor
 from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 
@@ -53,6 +55,34 @@ def _no_pacing_rates_from_earlier_tests():
     from channels_out import pacing
 
     pacing._RATES.clear()
+
+
+@pytest.fixture
+def engine_clock(monkeypatch):
+    """What the engine reads when it is given no clock (the webhooks, the API): a virtual
+    clock instead of the system's, at the factories' Friday 10:00 in New York. Move it with set()."""
+    from tests.factories import clock
+
+    c = clock()
+    monkeypatch.setattr("scheduling.clock.system_clock.now", c.now)
+    return c
+
+
+@pytest.fixture
+def migrate(transactional_db):
+    """Moves the test database to the given migrations ([(app, name)], name None: before the
+    app's first; none given: the latest) and returns the apps as they are there. Afterwards
+    the database is back at the latest migrations."""
+    yield _migrate
+    _migrate()
+
+
+def _migrate(targets=None):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    targets = targets or executor.loader.graph.leaf_nodes()
+    executor.migrate(targets)
+    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 from bots.models import Bot, WorkingWindow
 from conversations.models import Contact, Conversation
-from scheduling.clock import VirtualClock
 from rules.working_hours import parse_windows
+from scheduling.clock import VirtualClock
 
 NY = ZoneInfo("America/New_York")
 
@@ -20,8 +20,12 @@ def make_bot(*, cadences=None, hours=None, **fields) -> Bot:
     (a new bot's own defaults are tested in test_engine_v2)."""
     fields.setdefault("contact_hours_enabled", False)
     fields.setdefault("max_follow_ups_per_day", None)
-    bot = Bot.objects.create(name=fields.pop("name", "Ana Dental"), timezone=fields.pop("timezone", "America/New_York"),
-                             booking_link=fields.pop("booking_link", "https://book.example.com/ana"), **fields)
+    bot = Bot.objects.create(
+        name=fields.pop("name", "Ana Dental"),
+        timezone=fields.pop("timezone", "America/New_York"),
+        booking_link=fields.pop("booking_link", "https://book.example.com/ana"),
+        **fields,
+    )
     cadences = {"stopped_replying": "5m, 15m", "busy": "30m, 2h", "specific_time": "1d", **(cadences or {})}
     for scenario in bot.scenarios.all():
         value = cadences[scenario.kind]
@@ -36,8 +40,9 @@ def make_bot(*, cadences=None, hours=None, **fields) -> Bot:
 
 def make_conversation(bot=None, *, channel="sms", phone="+15555550100", **contact_fields) -> Conversation:
     bot = bot or make_bot()
-    contact = Contact.objects.create(bot=bot, first_name=contact_fields.pop("first_name", "Ana"), phone=phone,
-                                     **contact_fields)
+    contact = Contact.objects.create(
+        bot=bot, first_name=contact_fields.pop("first_name", "Ana"), phone=phone, **contact_fields
+    )
     return Conversation.objects.create(bot=bot, contact=contact, channel=channel)
 
 
@@ -63,9 +68,21 @@ def make_due_follow_ups(n: int, *, phone_prefix="+1555", bot=None, due=None) -> 
         [Conversation(bot=bot, contact=c, channel="sms") for c in contacts], batch_size=2000
     )
     follow_ups = FollowUp.objects.bulk_create(
-        [FollowUp(conversation=c, scenario=scenario, kind=scenario.kind, step=1, steps_total=1, due_at=due,
-                  planned_at=due, late_from=due, channel="sms", created_at=due - timedelta(minutes=5))
-         for c in conversations],
+        [
+            FollowUp(
+                conversation=c,
+                scenario=scenario,
+                kind=scenario.kind,
+                step=1,
+                steps_total=1,
+                due_at=due,
+                planned_at=due,
+                late_from=due,
+                channel="sms",
+                created_at=due - timedelta(minutes=5),
+            )
+            for c in conversations
+        ],
         batch_size=2000,
     )
     return [f.pk for f in follow_ups]

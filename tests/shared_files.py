@@ -15,7 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.processes import REPO
+
 OWN_DIR = REPO / "examples"
 SHARED_DIR = Path(os.environ.get("SHARED_DIR") or REPO.parent / "shared")
 

@@ -3,60 +3,34 @@ signed webhooks over HTTP, and the real Twilio SDK pointed (TWILIO_API_BASE) at 
 Twilio server on 127.0.0.1 (tests/support/twilio_server.py), since Twilio's servers are
 out of reach."""
 
-import os
-import time
-
 import pytest
 import requests
-from django.db import connection
 from django.utils import timezone
 from django_q.tasks import async_task
 from rest_framework.authtoken.models import Token
-from twilio.request_validator import RequestValidator
 
 from scheduling.models import FollowUp
 from tests.factories import make_bot
 from tests.support import twilio_harness
 from tests.support.cluster import STOP_SECONDS, start_cluster, stop_cluster
+from tests.support.processes import twilio_env, wait_for
+from tests.support.twilio_webhooks import twilio_signature
 
 AUTH_TOKEN = twilio_harness.AUTH_TOKEN  # the test Twilio server's; it signs the webhooks too
 PHONE = "+15555550123"
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def wait_for(condition, *, seconds=90, what="condition"):
-    """Polls a real external process; the engine's own time is never slept on."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def environment(live_server, settings, twilio_server):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "FOLLOWUP_SENDER": "live",
-        "TWILIO_ACCOUNT_SID": twilio_server.account_sid,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_SMS_FROM": "+15555550000",
-        "TWILIO_API_BASE": twilio_server.base_url,
-        "PUBLIC_BASE_URL": live_server.url,
-        "Q_WORKERS": "2",
-    }
-    for key in ("FOLLOWUP_SENDER", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_SMS_FROM",
-                "TWILIO_API_BASE", "PUBLIC_BASE_URL"):
+    env = twilio_env(twilio_server, TWILIO_SMS_FROM="+15555550000", PUBLIC_BASE_URL=live_server.url, Q_WORKERS="2")
+    for key in (
+        "FOLLOWUP_SENDER",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_SMS_FROM",
+        "TWILIO_API_BASE",
+        "PUBLIC_BASE_URL",
+    ):
         setattr(settings, key, env[key])
     cluster = start_cluster(env)
     yield live_server, twilio_server
@@ -65,8 +39,9 @@ def environment(live_server, settings, twilio_server):
 
 
 def signed_post(url: str, params: dict):
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
-    return requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=30)
+    return requests.post(
+        url, data=params, headers={"X-Twilio-Signature": twilio_signature(AUTH_TOKEN, url, params)}, timeout=30
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -88,7 +63,8 @@ def test_a_follow_up_goes_out_once_through_twilio_from_the_cluster(environment, 
     reply = requests.post(
         f"{server.url}/api/messages/outbound/",
         json={"bot": bot.pk, "contact": {"phone": PHONE}, "text": "Yes! Want to book?", "author": "bot"},
-        headers={"Authorization": f"Token {token.key}"}, timeout=30,
+        headers={"Authorization": f"Token {token.key}"},
+        timeout=30,
     )
     assert reply.status_code == 201, reply.text
     follow_up = FollowUp.objects.get(conversation=conversation, status="pending")
@@ -99,8 +75,8 @@ def test_a_follow_up_goes_out_once_through_twilio_from_the_cluster(environment, 
     async_task("scheduling.tasks.dispatch")
     async_task("scheduling.tasks.dispatch")
 
-    follow_up = wait_for(lambda: FollowUp.objects.filter(pk=follow_up.pk, status="sent").first(),
-                         what="the follow-up to be sent")
+    wait_for(lambda: FollowUp.objects.filter(pk=follow_up.pk, status="sent").exists(), what="the follow-up to be sent")
+    follow_up.refresh_from_db()
     wait_for(lambda: _finished_tasks() >= 2, what="both dispatch tasks to finish")
     [message] = twilio_server.messages()
     assert message["to"] == PHONE and message["from"] == "+15555550000"

@@ -12,8 +12,9 @@ from tests.support.twilio_harness import running_twilio_server
 
 
 def post(server, auth=None, **form):
-    return requests.post(server.messages_url, data=form, auth=auth or (server.account_sid, server.auth_token),
-                         timeout=10)
+    return requests.post(
+        server.messages_url, data=form, auth=auth or (server.account_sid, server.auth_token), timeout=10
+    )
 
 
 def message(to="+15555550100", from_="+15550001111", body="Still keen?"):
@@ -44,14 +45,17 @@ def test_wrong_credentials_get_twilios_401(twilio_server):
     assert twilio_server.stats()["created"] == 0
 
 
-@pytest.mark.parametrize("form,code", [
-    ({"From": "+15550001111", "Body": "x"}, 21604),
-    ({"To": "+15555550100", "Body": "x"}, 21603),
-    ({"To": "+15555550100", "From": "+15550001111"}, 21602),
-    (message(body="x" * 1601), 21617),
-    (message(to="+15005550001"), 21211),
-    (message(from_="+15005550007"), 21606),
-])
+@pytest.mark.parametrize(
+    "form,code",
+    [
+        ({"From": "+15550001111", "Body": "x"}, 21604),
+        ({"To": "+15555550100", "Body": "x"}, 21603),
+        ({"To": "+15555550100", "From": "+15550001111"}, 21602),
+        (message(body="x" * 1601), 21617),
+        (message(to="+15005550001"), 21211),
+        (message(from_="+15005550007"), 21606),
+    ],
+)
 def test_bad_requests_are_refused_with_twilios_codes(twilio_server, form, code):
     answer = post(twilio_server, **form)
     assert (answer.status_code, answer.json()["code"]) == (400, code)
@@ -60,8 +64,15 @@ def test_bad_requests_are_refused_with_twilios_codes(twilio_server, form, code):
 
 def test_unknown_paths_and_bad_control_requests_are_client_errors(twilio_server):
     assert requests.get(twilio_server.base_url + "/2010-04-01/Nothing.json", timeout=10).json()["code"] == 20404
-    for body in ['{"throttle_next": "many"}', '{"latency": -1}', '{"nonsense": 1}', "[1]", "not json",
-                 '{"fail_next": [{"status": 200, "code": 1}]}', '{"fail_next": [{"code": 1}]}']:
+    for body in [
+        '{"throttle_next": "many"}',
+        '{"latency": -1}',
+        '{"nonsense": 1}',
+        "[1]",
+        "not json",
+        '{"fail_next": [{"status": 200, "code": 1}]}',
+        '{"fail_next": [{"code": 1}]}',
+    ]:
         answer = requests.post(twilio_server.base_url + "/_control", data=body, timeout=10)
         assert answer.status_code == 400, body
     assert twilio_server.control()["queued"] == 0
@@ -122,9 +133,18 @@ def test_the_command_line_server_prints_its_port_and_answers():
 # --- the accounting ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sender,rate", [("+15550001111", 1), ("+18005550100", 3), ("+18885550100", 3),
-                                         ("55555", 100), ("123456", 100), ("whatsapp:+15550001111", 80),
-                                         ("+447911123456", 1)])
+@pytest.mark.parametrize(
+    "sender,rate",
+    [
+        ("+15550001111", 1),
+        ("+18005550100", 3),
+        ("+18885550100", 3),
+        ("55555", 100),
+        ("123456", 100),
+        ("whatsapp:+15550001111", 80),
+        ("+447911123456", 1),
+    ],
+)
 def test_rates_by_kind_of_number(sender, rate):
     assert provider_rate(sender) == rate
 

@@ -57,20 +57,24 @@ class Reason(models.TextChoices):
     BOT_INACTIVE = "bot_inactive", "The bot was switched off when it came due."
     SCENARIO_DISABLED = "scenario_disabled", "The scenario was disabled when it came due."
     OUTSIDE_MESSAGING_WINDOW = (
-        "outside_messaging_window", "Past the platform's 24-hour window, with no phone number to switch to SMS."
+        "outside_messaging_window",
+        "Past the platform's 24-hour window, with no phone number to switch to SMS.",
     )
     OPTED_OUT = "opted_out", "The contact opted out: no follow-up on any channel until they send START."
     NO_SENDING_WINDOW = (
-        "no_sending_window", "No time inside both the working hours and the contact hours within 7 days."
+        "no_sending_window",
+        "No time inside both the working hours and the contact hours within 7 days.",
     )
     TOO_LATE = "too_late", "It could only have gone out later than the bot's late cut-off after its planned time."
     DAILY_LIMIT = (
-        "daily_limit", "The contact had already had the bot's daily limit of follow-ups in the last 24 hours."
+        "daily_limit",
+        "The contact had already had the bot's daily limit of follow-ups in the last 24 hours.",
     )
     OUTSIDE_SENDING_HOURS = "outside_sending_hours", "Moved to the next time inside working and contact hours."
     REPLANNED = "replanned", "A newer message restarted the cadence while this one was waiting for the provider."
     SEND_OUTCOME_UNKNOWN = (
-        "send_outcome_unknown", "The send started but no outcome was recorded; it is never retried."
+        "send_outcome_unknown",
+        "The send started but no outcome was recorded; it is never retried.",
     )
     # Prefixes of a provider's failure, followed by its own words.
     PROVIDER_BUSY = "provider_busy", "The provider was busy; the send was tried again later."

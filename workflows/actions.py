@@ -54,8 +54,7 @@ def run_workflow(follow_up_id: int, *, now=None) -> dict:
     {action id: status}."""
     now = now or timezone.now()
     follow_up = (
-        FollowUp.objects.select_related("conversation__contact", "conversation__bot")
-        .filter(pk=follow_up_id).first()
+        FollowUp.objects.select_related("conversation__contact", "conversation__bot").filter(pk=follow_up_id).first()
     )
     if follow_up is None or follow_up.status != FollowUp.Status.SENT:
         return {}
@@ -206,18 +205,20 @@ def notify(action, follow_up) -> str:
     step = f"step {follow_up.step} of {follow_up.steps_total}"
     sent_at = timezone.localtime(follow_up.finished_at, bot.tz) if follow_up.finished_at else None
     subject = f"Follow-up sent to {contact}: {follow_up.get_kind_display()}, {step}"
-    body = "\n".join([
-        f"{bot} sent an automatic follow-up to {contact}.",
-        "",
-        f"Scenario: {follow_up.get_kind_display()}",
-        f"Step: {step}",
-        f"Channel: {follow_up.get_channel_display()}",
-        f"Sent at: {sent_at:%Y-%m-%d %H:%M %Z}" if sent_at else "Sent at: -",
-        "",
-        "Message:",
-        follow_up.text,
-        "",
-        f"Response Info: {response_info_url(contact)}",
-    ])
+    body = "\n".join(
+        [
+            f"{bot} sent an automatic follow-up to {contact}.",
+            "",
+            f"Scenario: {follow_up.get_kind_display()}",
+            f"Step: {step}",
+            f"Channel: {follow_up.get_channel_display()}",
+            f"Sent at: {sent_at:%Y-%m-%d %H:%M %Z}" if sent_at else "Sent at: -",
+            "",
+            "Message:",
+            follow_up.text,
+            "",
+            f"Response Info: {response_info_url(contact)}",
+        ]
+    )
     send_mail(subject, body, None, [user.email])
     return user.email

@@ -14,7 +14,9 @@ class Workflow(models.Model):
     bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="workflows")
     name = models.CharField(max_length=200)
     scenarios = models.ManyToManyField(
-        Scenario, blank=True, related_name="workflows",
+        Scenario,
+        blank=True,
+        related_name="workflows",
         help_text="Runs whenever a follow-up of one of these scenarios (of the same bot) is sent.",
     )
 

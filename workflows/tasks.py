@@ -34,8 +34,7 @@ def post_webhook(action_run_id, attempt=1, *, now=None) -> str:
     """
     now = now or timezone.now()
     run = (
-        ActionRun.objects.select_related("action", "follow_up__conversation__contact")
-        .filter(pk=action_run_id).first()
+        ActionRun.objects.select_related("action", "follow_up__conversation__contact").filter(pk=action_run_id).first()
     )
     if run is None or run.status != Run.PENDING:
         return "nothing to do"
@@ -69,9 +68,12 @@ def post_webhook(action_run_id, attempt=1, *, now=None) -> str:
     with transaction.atomic():  # the retry is scheduled only with the failure recorded
         if actions.finish(run, Run.PENDING, note, now):
             schedule(
-                "workflows.tasks.post_webhook", run.pk, attempt=attempt + 1,
+                "workflows.tasks.post_webhook",
+                run.pk,
+                attempt=attempt + 1,
                 name=f"webhook run {run.pk} attempt {attempt + 1}",
-                schedule_type=Schedule.ONCE, next_run=next_run,
+                schedule_type=Schedule.ONCE,
+                next_run=next_run,
             )
     return "retry scheduled"
 
@@ -96,7 +98,10 @@ def _post(run: ActionRun, action, now) -> tuple[bool, str]:
     }
     try:
         response = requests.post(
-            action.webhook_url, data=body, headers=headers, allow_redirects=False,
+            action.webhook_url,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
             timeout=settings.PROVIDER_TIMEOUT_SECONDS,
         )
     except requests.RequestException as exc:

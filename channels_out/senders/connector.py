@@ -56,21 +56,28 @@ class ConnectorSender(Sender):
             # Unsigned, the connector could not tell our POSTs from anyone's.
             raise SendError("no_connector_secret")
         sent_at = message.sent_at or timezone.now()
-        body = json.dumps({
-            "follow_up_id": message.follow_up_id,
-            "conversation_id": message.conversation_id,
-            "channel": message.channel,
-            "to": message.to,
-            "text": message.text,
-            "sent_at": sent_at.isoformat(),
-        }).encode()
+        body = json.dumps(
+            {
+                "follow_up_id": message.follow_up_id,
+                "conversation_id": message.conversation_id,
+                "channel": message.channel,
+                "to": message.to,
+                "text": message.text,
+                "sent_at": sent_at.isoformat(),
+            }
+        ).encode()
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(bot.connector_secret, body),
             TIMESTAMP_HEADER: str(int(sent_at.timestamp())),
         }
-        response = session().post(bot.connector_url, data=body, headers=headers,
-                                  timeout=settings.PROVIDER_TIMEOUT_SECONDS, allow_redirects=False)
+        response = session().post(
+            bot.connector_url,
+            data=body,
+            headers=headers,
+            timeout=settings.PROVIDER_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
         if not 200 <= response.status_code < 300:
             raise SendError(f"connector_http_{response.status_code}")
         return SendResult(provider_id=_provider_id(response), delivery_status="sent")

@@ -53,12 +53,21 @@ class BotAdmin(admin.ModelAdmin):
     actions = ("switch_on", "switch_off")
     fieldsets = (
         (None, {"fields": ("name", "active", "timezone", "auto_follow_up")}),
-        ("Channels", {"fields": ("channel_switching", "sms_from", "whatsapp_from", "connector_url",
-                                 "connector_secret")}),
-        ("Contact hours and limits", {
-            "fields": ("contact_hours_enabled", ("contact_hours_start", "contact_hours_end"), "max_follow_ups_per_day"),
-            "description": CONTACT_HOURS_DESCRIPTION,
-        }),
+        (
+            "Channels",
+            {"fields": ("channel_switching", "sms_from", "whatsapp_from", "connector_url", "connector_secret")},
+        ),
+        (
+            "Contact hours and limits",
+            {
+                "fields": (
+                    "contact_hours_enabled",
+                    ("contact_hours_start", "contact_hours_end"),
+                    "max_follow_ups_per_day",
+                ),
+                "description": CONTACT_HOURS_DESCRIPTION,
+            },
+        ),
         ("Booking", {"fields": ("booking_link",)}),
         ("AI", {"fields": ("ai_model", "business_context")}),
     )

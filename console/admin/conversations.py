@@ -68,8 +68,16 @@ class ConversationAdmin(admin.ModelAdmin):
     search_fields = ("contact__first_name", "contact__last_name", "contact__phone")
     list_select_related = ("contact", "bot")
     raw_id_fields = ("contact",)
-    fields = ("bot", "contact", "channel", "stopped", "stopped_reason", "last_inbound_at", "assigned_to",
-              "response_info")
+    fields = (
+        "bot",
+        "contact",
+        "channel",
+        "stopped",
+        "stopped_reason",
+        "last_inbound_at",
+        "assigned_to",
+        "response_info",
+    )
     readonly_fields = ("stopped", "stopped_reason", "last_inbound_at", "response_info")
     inlines = (MessageInline,)
     actions = ("mark_booked",)

@@ -32,16 +32,48 @@ class ScenarioFilter(admin.ChoicesFieldListFilter):
 
 @admin.register(FollowUp)
 class FollowUpAdmin(ReadOnlyAdmin):
-    list_display = ("contact", "scenario_kind", "step_of", "planned", "originally_due", "channel", "status", "reason",
-                    "delivery_status")
+    list_display = (
+        "contact",
+        "scenario_kind",
+        "step_of",
+        "planned",
+        "originally_due",
+        "channel",
+        "status",
+        "reason",
+        "delivery_status",
+    )
     list_filter = ("status", ("kind", ScenarioFilter), ("conversation__bot", admin.RelatedOnlyFieldListFilter))
     date_hierarchy = "planned_at"
-    search_fields = ("conversation__contact__first_name", "conversation__contact__last_name",
-                     "conversation__contact__phone")
+    search_fields = (
+        "conversation__contact__first_name",
+        "conversation__contact__last_name",
+        "conversation__contact__phone",
+    )
     list_select_related = ("conversation__contact", "conversation__bot")
-    fields = ("conversation", "scenario", "kind", "step", "steps_total", "due_at", "planned_at", "channel",
-              "status", "reason", "trigger_message", "previous", "text", "text_source", "sent_message",
-              "delivery_status", "provider_id", "created_at", "claimed_at", "finished_at", "response_info")
+    fields = (
+        "conversation",
+        "scenario",
+        "kind",
+        "step",
+        "steps_total",
+        "due_at",
+        "planned_at",
+        "channel",
+        "status",
+        "reason",
+        "trigger_message",
+        "previous",
+        "text",
+        "text_source",
+        "sent_message",
+        "delivery_status",
+        "provider_id",
+        "created_at",
+        "claimed_at",
+        "finished_at",
+        "response_info",
+    )
     readonly_fields = ("response_info",)
 
     @admin.display(description="Contact", ordering="conversation__contact__first_name")

@@ -12,8 +12,15 @@ from functools import partial
 from conversations.classifier.rules import classify_rules
 from conversations.classifier.types import Classification, ClassifyInput, HistoryItem
 
-__all__ = ["Classification", "ClassifyInput", "HistoryItem", "classify", "classify_rules",
-           "get_classifier", "selected_model"]
+__all__ = [
+    "Classification",
+    "ClassifyInput",
+    "HistoryItem",
+    "classify",
+    "classify_rules",
+    "get_classifier",
+    "selected_model",
+]
 
 Classifier = Callable[[ClassifyInput], Classification]
 

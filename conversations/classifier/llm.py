@@ -66,16 +66,18 @@ def build_messages(inp: ClassifyInput) -> list[dict]:
     now = inp.now.astimezone(inp.tz)
     zone = getattr(inp.tz, "key", None) or now.tzname()
     history = "\n".join(transcript_line(h.direction, h.text) for h in inp.history) or "(no earlier messages)"
-    user = "\n".join([
-        f"Now: {now:%A %Y-%m-%d %H:%M} ({now.isoformat()}), contact's time zone {zone}.",
-        f"The business's booking link: {inp.booking_link or '(none)'}",
-        "",
-        "Conversation so far, oldest first:",
-        history,
-        "",
-        "Latest message, to classify:",
-        transcript_line("inbound", inp.text),
-    ])
+    user = "\n".join(
+        [
+            f"Now: {now:%A %Y-%m-%d %H:%M} ({now.isoformat()}), contact's time zone {zone}.",
+            f"The business's booking link: {inp.booking_link or '(none)'}",
+            "",
+            "Conversation so far, oldest first:",
+            history,
+            "",
+            "Latest message, to classify:",
+            transcript_line("inbound", inp.text),
+        ]
+    )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
@@ -88,7 +90,9 @@ def complete(model: str, messages: list[dict], **extra) -> str:
     if mock is not None:
         extra.setdefault("mock_response", mock)
     response = litellm.completion(
-        model=model, messages=messages, timeout=settings.LLM_TIMEOUT_SECONDS,
+        model=model,
+        messages=messages,
+        timeout=settings.LLM_TIMEOUT_SECONDS,
         drop_params=True,  # a provider without e.g. temperature or JSON mode still answers
         **extra,
     )
@@ -148,8 +152,7 @@ def classify_with_llm(inp: ClassifyInput, model: str, **extra) -> Classification
     if ruled.intent in (Intent.OPT_OUT, Intent.OPT_IN):
         return ruled  # the rules decide opt-outs and opt-ins; the model is never asked
     try:
-        answer = complete(model, build_messages(inp), temperature=0,
-                          response_format={"type": "json_object"}, **extra)
+        answer = complete(model, build_messages(inp), temperature=0, response_format={"type": "json_object"}, **extra)
         intent, follow_up_at = parse_answer(answer, inp)
     except Rejected as exc:
         return _fallback(ruled, model, str(exc))

@@ -38,8 +38,18 @@ from zoneinfo import ZoneInfo
 from conversations.classifier import time_phrases as P
 from rules.localtime import UTC, add_local_days, at_local
 
-__all__ = ["APPOINTMENT", "NEUTRAL", "REQUEST", "STATE", "UNTIL", "Resolution", "find_requested_time",
-           "month_first", "normalize_text", "resolve_requested_time"]
+__all__ = [
+    "APPOINTMENT",
+    "NEUTRAL",
+    "REQUEST",
+    "STATE",
+    "UNTIL",
+    "Resolution",
+    "find_requested_time",
+    "month_first",
+    "normalize_text",
+    "resolve_requested_time",
+]
 
 # Roles of a time in a message, best first.
 REQUEST = "request"  # said with a request for contact: "call me at 11", "3 works"
@@ -170,9 +180,11 @@ def _us_zones() -> frozenset:
     if zone_tab is None:
         canonical = set(P.US_ZONES_FALLBACK)
     else:
-        canonical = {fields[2] for line in zone_tab.splitlines()
-                     if not line.startswith("#") and len(fields := line.split("\t")) >= 3
-                     and fields[0] == "US"}
+        canonical = {
+            fields[2]
+            for line in zone_tab.splitlines()
+            if not line.startswith("#") and len(fields := line.split("\t")) >= 3 and fields[0] == "US"
+        }
     zones = set(canonical) | P.US_LEGACY_ZONES
     links = {}
     for line in (links_text or "").splitlines():
@@ -206,7 +218,7 @@ class _Hour(NamedTuple):
 
 
 class _DayOfMonth(NamedTuple):
-    """"the 15th": the next month whose `day` is still ahead."""
+    """ "the 15th": the next month whose `day` is still ahead."""
 
     day: int
 
@@ -264,8 +276,16 @@ class _Scan:
         a, b = m.span(group)
         self.s = self.s[:a] + " " * (b - a) + self.s[b:]
 
-    def add(self, m: re.Match[str], kind: str, value: _Value | None, group: int | str = 0, *,
-            past: bool = False, hint: str | None = None) -> None:
+    def add(
+        self,
+        m: re.Match[str],
+        kind: str,
+        value: _Value | None,
+        group: int | str = 0,
+        *,
+        past: bool = False,
+        hint: str | None = None,
+    ) -> None:
         """Record a mention (unless `value` is None: an impossible date) and hide it."""
         if value is not None:
             self.mentions.append(_Mention(m.start(group), kind, value, past=past, hint=hint))
@@ -285,7 +305,7 @@ def _skip_ignored(sc: _Scan) -> None:
 
 
 def _scan_durations(sc: _Scan) -> None:
-    """"in 2 hours" (exact), "in 3 days" / "in 2 weeks" (same local time), "in a month",
+    """ "in 2 hours" (exact), "in 3 days" / "in 2 weeks" (same local time), "in a month",
     "in a year", "half an hour" (the whole message), "call me in 10" (minutes), "same time
     tomorrow"."""
     m = next(filter(None, (regex.search(sc.s) for regex in P.DURATIONS)), None)
@@ -303,8 +323,7 @@ def _scan_durations(sc: _Scan) -> None:
         else:
             months = qty * (12 if unit[0] == "y" else 1)
             sc.add(m, "months", max(1, round(min(months, 10**4))))
-    elif sc.has_numbers() and (m := P.BARE_MINUTES.search(sc.s)) \
-            and (minutes := _quantity(m["qty"])) is not None:
+    elif sc.has_numbers() and (m := P.BARE_MINUTES.search(sc.s)) and (minutes := _quantity(m["qty"])) is not None:
         sc.add(m, "exact", _capped_minutes(minutes), group="qty")
 
     if "time" in sc.words and (m := P.SAME_TIME.search(sc.s)):
@@ -312,7 +331,7 @@ def _scan_durations(sc: _Scan) -> None:
 
 
 def _scan_hours_beside_days(sc: _Scan) -> None:
-    """"tmrw am" (a part of the day), and hours with no cue but a day word beside them:
+    """ "tmrw am" (a part of the day), and hours with no cue but a day word beside them:
     "8 tonight", "monday 10", read before the day words are taken."""
     if ("am" in sc.words or "pm" in sc.words) and (m := P.DAY_AMPM.search(sc.s)):
         if m["ap"] == "am":
@@ -327,7 +346,7 @@ def _scan_hours_beside_days(sc: _Scan) -> None:
 
 
 def _scan_relative_days(sc: _Scan) -> None:
-    """"the day after tomorrow"; "yesterday", "last week" (gone: never a request)."""
+    """ "the day after tomorrow"; "yesterday", "last week" (gone: never a request)."""
     today = sc.today
     if "after" in sc.words or "overmorrow" in sc.words:
         for m in P.DAY_AFTER_TOMORROW.finditer(sc.s):
@@ -338,7 +357,7 @@ def _scan_relative_days(sc: _Scan) -> None:
 
 
 def _scan_calendar_dates(sc: _Scan) -> None:
-    """"2026-03-10", "March 10", "10 March", "the 10th of March, 2026", "12/15" (month
+    """ "2026-03-10", "March 10", "10 March", "the 10th of March, 2026", "12/15" (month
     first in the United States, else day first) and "15/12/2026"."""
     if not sc.digits:
         return
@@ -369,7 +388,7 @@ def _scan_calendar_dates(sc: _Scan) -> None:
 
 
 def _scan_month_relative(sc: _Scan) -> None:
-    """"the 15th" (the next one still ahead), "the 1st of the month", "the 3rd of next
+    """ "the 15th" (the next one still ahead), "the 1st of the month", "the 3rd of next
     month", "end of the month", "next month" (the 1st), "next year" (January 1st)."""
     today = sc.today
     month_words = "month" in sc.words or "eom" in sc.words or "end" in sc.words
@@ -422,7 +441,7 @@ def _scan_weeks(sc: _Scan) -> None:
 
 
 def _scan_weekdays(sc: _Scan) -> None:
-    """"Tuesday", "next Tuesday", "on Tue", "thurs": the next one after today.
+    """ "Tuesday", "next Tuesday", "on Tue", "thurs": the next one after today.
     "Tuesday next week" / "next week on Tuesday": the Tuesday of next week."""
     today = sc.today
     for m in P.WEEKDAY_RE.finditer(sc.s):
@@ -431,15 +450,14 @@ def _scan_weekdays(sc: _Scan) -> None:
             continue
         index = P.WEEKDAYS[name]
         if sc.next_week is not None:
-            sc.mentions = [x for x in sc.mentions
-                           if not (x.kind == "date" and x.value == sc.next_week)]
+            sc.mentions = [x for x in sc.mentions if not (x.kind == "date" and x.value == sc.next_week)]
             sc.add(m, "date", sc.next_week + timedelta(days=index))
         else:
             sc.add(m, "date", today + timedelta(days=(index - today.weekday()) % 7 or 7))
 
 
 def _scan_today_tomorrow(sc: _Scan) -> None:
-    """"tomorrow" (the next calendar day, also after midnight) and "today"."""
+    """ "tomorrow" (the next calendar day, also after midnight) and "today"."""
     for m in P.TOMORROW_RE.finditer(sc.s):
         sc.add(m, "date", sc.today + timedelta(days=1))
     for m in P.TODAY_RE.finditer(sc.s):
@@ -447,7 +465,7 @@ def _scan_today_tomorrow(sc: _Scan) -> None:
 
 
 def _scan_clock_times(sc: _Scan) -> None:
-    """"2-4pm", "3pm", "3:45", "16:00", "half past 4", "quarter to 5", "5 o'clock",
+    """ "2-4pm", "3pm", "3:45", "16:00", "half past 4", "quarter to 5", "5 o'clock",
     "5ish", "at 3", "around 3", "by 3", "at three"."""
     words = sc.words
     if sc.digits:
@@ -503,14 +521,14 @@ def _scan_parts_of_day(sc: _Scan) -> None:
 
 
 def _scan_dotted_time(sc: _Scan) -> None:
-    """"3.30" is 3:30 when something else says it is a time (a day, a part of the day, a
+    """ "3.30" is 3:30 when something else says it is a time (a day, a part of the day, a
     contact word, a question about when) or it is the whole message: not "it's 12.40"."""
     if not sc.digits or "." not in sc.s:
         return
     for m in P.DOTTED.finditer(sc.s):
         if m["h"] in ("0", "00"):
             continue
-        alone = not P.WORD.search(sc.s[:m.start()] + sc.s[m.end():])
+        alone = not P.WORD.search(sc.s[: m.start()] + sc.s[m.end() :])
         if sc.bare_hours or alone or sc.mentions or P.CONTACT_WORDS.search(sc.text):
             _add_hour(sc, m, int(m["h"]), int(m["m"]))
 
@@ -524,9 +542,20 @@ def _scan_bare_hour(sc: _Scan) -> None:
         _add_hour(sc, m, _hour_value(m["h"]), 0)
 
 
-_SCANNERS = (_scan_durations, _scan_hours_beside_days, _scan_relative_days, _scan_calendar_dates,
-             _scan_month_relative, _scan_weeks, _scan_weekdays, _scan_today_tomorrow,
-             _scan_clock_times, _scan_parts_of_day, _scan_dotted_time, _scan_bare_hour)
+_SCANNERS = (
+    _scan_durations,
+    _scan_hours_beside_days,
+    _scan_relative_days,
+    _scan_calendar_dates,
+    _scan_month_relative,
+    _scan_weeks,
+    _scan_weekdays,
+    _scan_today_tomorrow,
+    _scan_clock_times,
+    _scan_parts_of_day,
+    _scan_dotted_time,
+    _scan_bare_hour,
+)
 
 
 def _scan(text: str, today: date, us: bool, bare_hours: bool) -> _Scan:
@@ -596,13 +625,12 @@ def _minute_value(token: str | None) -> int:
 
 
 def _may_the_verb(s: str, m: re.Match, regex: re.Pattern) -> bool:
-    """"at 3 may work", "I may 2...": "may" and "mar" as words, not months."""
+    """ "at 3 may work", "I may 2...": "may" and "mar" as words, not months."""
     if m["ord"] or m["year"]:
         return False
     if m["mon"] == "may" and regex is P.DAY_MONTH and not P.MAY_VERB_AFTER.match(s, m.end()):
         return True
-    return m["mon"] in ("mar", "may") and regex is P.MONTH_DAY \
-        and P.MAY_VERB_BEFORE.search(s, 0, m.start()) is not None
+    return m["mon"] in ("mar", "may") and regex is P.MONTH_DAY and P.MAY_VERB_BEFORE.search(s, 0, m.start()) is not None
 
 
 def _numeric_month_day(a: int, b: int, us: bool) -> tuple[int, int] | None:
@@ -661,10 +689,11 @@ def _assign_roles(sc: _Scan) -> None:
     roles = {}
     for m in sc.mentions:
         window = max(0, m.pos - 40)
-        m.until = P.UNTIL_BEFORE.search(sc.text, window, m.pos) is not None \
-            or P.UNTIL_AT.match(sc.text, m.pos) is not None \
-            or (P.CUE_AT.match(sc.text, m.pos) is not None
-                and P.OFF_BEFORE.search(sc.text, window, m.pos) is not None)
+        m.until = (
+            P.UNTIL_BEFORE.search(sc.text, window, m.pos) is not None
+            or P.UNTIL_AT.match(sc.text, m.pos) is not None
+            or (P.CUE_AT.match(sc.text, m.pos) is not None and P.OFF_BEFORE.search(sc.text, window, m.pos) is not None)
+        )
         if m.until and then:
             m.role = REQUEST
             continue
@@ -694,8 +723,7 @@ def _clause_role(clause: str) -> str:
 # --- Resolving ------------------------------------------------------------------------
 
 
-def find_requested_time(text: str, now: datetime, tz: ZoneInfo, *,
-                        bare_hours: bool = False) -> Resolution | None:
+def find_requested_time(text: str, now: datetime, tz: ZoneInfo, *, bare_hours: bool = False) -> Resolution | None:
     """The time named in `text`, resolved at `now` in `tz`, or None when it names none.
 
     `bare_hours` also reads a lone number as an hour ("3" answering "What time works?").
@@ -713,8 +741,11 @@ def find_requested_time(text: str, now: datetime, tz: ZoneInfo, *,
             return None
         # Requests and neutral times first; else how long they are busy; else an
         # appointment's time.
-        kept = [m for m in sc.mentions if _RANK[m.role] < _RANK[UNTIL]] \
-            or [m for m in sc.mentions if _RANK[m.role] < _RANK[APPOINTMENT]] or sc.mentions
+        kept = (
+            [m for m in sc.mentions if _RANK[m.role] < _RANK[UNTIL]]
+            or [m for m in sc.mentions if _RANK[m.role] < _RANK[APPOINTMENT]]
+            or sc.mentions
+        )
         role = min((m.role for m in kept), key=_RANK.__getitem__)
         when = _combine(kept, now, local_now, tz)
     except (OverflowError, ValueError):
@@ -725,8 +756,10 @@ def find_requested_time(text: str, now: datetime, tz: ZoneInfo, *,
         return Resolution(when.when, when.past, when.too_far, role)
     now_utc, when_utc = now.astimezone(UTC), when.astimezone(UTC)
     local_when = when_utc.astimezone(tz)
-    too_far = when_utc - now_utc > P.MAX_AHEAD \
+    too_far = (
+        when_utc - now_utc > P.MAX_AHEAD
         and local_when.replace(tzinfo=None) - local_now.replace(tzinfo=None) > P.MAX_AHEAD
+    )
     return Resolution(local_when, past=when_utc <= now_utc, too_far=too_far, role=role)
 
 
@@ -734,8 +767,7 @@ def _first(mentions: list[_Mention], *kinds: str) -> _Mention | None:
     return min((m for m in mentions if m.kind in kinds), key=lambda m: m.pos, default=None)
 
 
-def _combine(kept: list[_Mention], now: datetime, local_now: datetime,
-             tz: ZoneInfo) -> datetime | Resolution | None:
+def _combine(kept: list[_Mention], now: datetime, local_now: datetime, tz: ZoneInfo) -> datetime | Resolution | None:
     """One instant from the kept mentions: a duration, else a date at a clock (09:00 by
     default), else a clock today if still ahead, else tomorrow. A Resolution when it is
     past the calendar's range; None when no day qualifies."""
@@ -800,12 +832,14 @@ def _clock(kept: list[_Mention]) -> time | None:
     return time(h, minute)
 
 
-def _pick_date(dates: list[_Mention], today: date, clock: time, tz: ZoneInfo,
-               now_utc: datetime) -> date | None:
+def _pick_date(dates: list[_Mention], today: date, clock: time, tz: ZoneInfo, now_utc: datetime) -> date | None:
     """The first date that is not "today" or a past marker, else the first of those."""
     dates = sorted(dates, key=lambda d: d.pos)
-    chosen = next((d for d in dates if not d.past and d.value != today), None) \
-        or next((d for d in dates if not d.past), None) or dates[0]
+    chosen = (
+        next((d for d in dates if not d.past and d.value != today), None)
+        or next((d for d in dates if not d.past), None)
+        or dates[0]
+    )
     value = chosen.value
     if isinstance(value, _Coming):
         # "this weekend": the next Saturday or Sunday whose time is still ahead;

@@ -35,15 +35,24 @@ def simulate(spec: ScenarioSpec) -> dict:
 def _setup(spec: ScenarioSpec) -> Conversation:
     b = spec.bot
     bot = Bot.objects.create(
-        name=spec.name or "Simulated bot", timezone=b["timezone"], active=b.get("active", True),
-        channel_switching=b.get("channel_switching", True), booking_link=b.get("booking_link") or "",
+        name=spec.name or "Simulated bot",
+        timezone=b["timezone"],
+        active=b.get("active", True),
+        channel_switching=b.get("channel_switching", True),
+        booking_link=b.get("booking_link") or "",
         # Absent in the file means off / no limit, whatever a new bot's defaults are.
-        contact_hours_enabled=spec.contact_hours is not None, max_follow_ups_per_day=spec.max_follow_ups_per_day,
-        **(dict(zip(("contact_hours_start", "contact_hours_end"), spec.contact_hours, strict=True)) if spec.contact_hours else {}),
+        contact_hours_enabled=spec.contact_hours is not None,
+        max_follow_ups_per_day=spec.max_follow_ups_per_day,
+        **(
+            dict(zip(("contact_hours_start", "contact_hours_end"), spec.contact_hours, strict=True))
+            if spec.contact_hours
+            else {}
+        ),
     )
     WorkingWindow.objects.bulk_create(
         WorkingWindow(bot=bot, weekday=day, start=start, end=end)
-        for day, spans in spec.windows.items() for start, end in spans
+        for day, spans in spec.windows.items()
+        for start, end in spans
     )
     for scenario in bot.scenarios.all():
         conf = spec.scenarios[scenario.kind]
@@ -54,7 +63,9 @@ def _setup(spec: ScenarioSpec) -> Conversation:
         scenario.save()
     c = spec.contact
     contact = Contact.objects.create(
-        bot=bot, first_name=c.get("first_name") or "", phone=c.get("phone") or "",
+        bot=bot,
+        first_name=c.get("first_name") or "",
+        phone=c.get("phone") or "",
         timezone=c.get("timezone") or "",
     )
     return Conversation.objects.create(bot=bot, contact=contact, channel=spec.channel)
@@ -63,7 +74,9 @@ def _setup(spec: ScenarioSpec) -> Conversation:
 def _next_due(conversation: Conversation):
     return (
         conversation.follow_ups.filter(status=FollowUp.Status.PENDING)
-        .order_by("planned_at").values_list("planned_at", flat=True).first()
+        .order_by("planned_at")
+        .values_list("planned_at", flat=True)
+        .first()
     )
 
 

@@ -119,8 +119,11 @@ def parse_scenario(data) -> ScenarioSpec:
             parse_cadence(text, allow_empty=kind == ScenarioKind.SPECIFIC_TIME or not enabled)
         except CadenceError as exc:
             raise ScenarioError(f"{field}.cadence", str(exc)) from None
-        scenarios[kind] = {"enabled": enabled, "cadence": text,
-                           "custom_messages": _custom_messages(raw, f"{field}.custom_message")}
+        scenarios[kind] = {
+            "enabled": enabled,
+            "cadence": text,
+            "custom_messages": _custom_messages(raw, f"{field}.custom_message"),
+        }
 
     contact = _get(data, "contact", "contact", dict)
     _get(contact, "first_name", "contact.first_name", str, required=False)
@@ -158,8 +161,17 @@ def parse_scenario(data) -> ScenarioSpec:
         events.append(event)
 
     return ScenarioSpec(
-        name=str(data.get("name", "")), bot=bot, windows=windows, scenarios=scenarios, contact=contact,
-        contact_hours=contact_hours, max_follow_ups_per_day=limit, channel=channel, start=start, until=until, events=events,
+        name=str(data.get("name", "")),
+        bot=bot,
+        windows=windows,
+        scenarios=scenarios,
+        contact=contact,
+        contact_hours=contact_hours,
+        max_follow_ups_per_day=limit,
+        channel=channel,
+        start=start,
+        until=until,
+        events=events,
     )
 
 

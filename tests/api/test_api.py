@@ -46,12 +46,27 @@ def row_counts():
     return {m.__name__: m.objects.count() for m in (Contact, Conversation, Message, FollowUp, EngineEvent, OptOut)}
 
 
+def refused(api, url, body) -> dict:
+    """Posts `body`, which must be answered 400 with nothing written; the answer's errors."""
+    before = row_counts()
+    response = api.post(url, body, format="json")
+    assert response.status_code == 400
+    assert row_counts() == before
+    return response.json()
+
+
 # --- authentication ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method, url", [
-    ("post", INBOUND), ("post", OUTBOUND), ("post", APPOINTMENTS), ("get", "/api/contacts/1/follow-ups/"),
-])
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("post", INBOUND),
+        ("post", OUTBOUND),
+        ("post", APPOINTMENTS),
+        ("get", "/api/contacts/1/follow-ups/"),
+    ],
+)
 def test_every_endpoint_needs_a_token(bot, method, url):
     response = getattr(APIClient(), method)(url, {}, format="json")
     assert response.status_code == 401
@@ -88,12 +103,20 @@ def test_inbound_busy_creates_the_contact_and_plans_the_busy_cadence(api, bot):
     contact = Contact.objects.get(bot=bot, phone=PHONE)
     assert contact.first_name == "Ana"
     assert body["conversation"] == {
-        "id": Conversation.objects.get(contact=contact).pk, "contact": contact.pk, "channel": "sms",
-        "stopped": False, "stopped_reason": "", "last_inbound_at": body["message"]["at"],
+        "id": Conversation.objects.get(contact=contact).pk,
+        "contact": contact.pk,
+        "channel": "sms",
+        "stopped": False,
+        "stopped_reason": "",
+        "last_inbound_at": body["message"]["at"],
     }
     [follow_up] = body["follow_ups"]
     assert (follow_up["kind"], follow_up["status"], follow_up["step"], follow_up["steps_total"]) == (
-        "busy", "pending", 1, 2)
+        "busy",
+        "pending",
+        1,
+        2,
+    )
     assert follow_up["trigger_message_text"] == "Can't talk, I'm driving"
 
 
@@ -118,8 +141,9 @@ def test_outbound_plans_stopped_replying(api, bot):
 def test_outbound_to_a_known_contact_by_id_uses_the_conversations_channel(api, bot):
     api.post(INBOUND, inbound(bot, "Hello", channel="whatsapp"), format="json")
     contact = Contact.objects.get(phone=PHONE)
-    response = api.post(OUTBOUND, {"bot": bot.pk, "contact": {"id": contact.pk}, "text": "Hi!", "author": "bot"},
-                        format="json")
+    response = api.post(
+        OUTBOUND, {"bot": bot.pk, "contact": {"id": contact.pk}, "text": "Hi!", "author": "bot"}, format="json"
+    )
     assert response.status_code == 201, response.data
     assert response.json()["message"]["channel"] == "whatsapp"
     assert Contact.objects.count() == 1
@@ -151,7 +175,8 @@ def test_contact_follow_ups_newest_first(api, bot):
     body = response.json()
     assert body["count"] == 2
     assert [(f["kind"], f["status"], f["reason"]) for f in body["results"]] == [
-        ("busy", "pending", ""), ("stopped_replying", "cancelled", "contact_replied"),
+        ("busy", "pending", ""),
+        ("stopped_replying", "cancelled", "contact_replied"),
     ]
     assert [f["trigger_message_text"] for f in body["results"]] == ["in a meeting", "Hi Ana, want to book a cleaning?"]
     assert body["results"][0]["planned_at"] > body["results"][1]["planned_at"]
@@ -178,35 +203,33 @@ def _with(body, **changes):
 
 BAD_INBOUND = [
     ("unknown bot", lambda b: _with(inbound(b), bot=999999), ["bot"]),
-    ("contact without id, phone or email", lambda b: _with(inbound(b), contact={"first_name": "Ana"}),
-     ["contact"]),
+    ("contact without id, phone or email", lambda b: _with(inbound(b), contact={"first_name": "Ana"}), ["contact"]),
     ("contact missing", lambda b: {k: v for k, v in inbound(b).items() if k != "contact"}, ["contact"]),
     ("invalid channel", lambda b: _with(inbound(b), channel="fax"), ["channel"]),
     ("missing channel", lambda b: {k: v for k, v in inbound(b).items() if k != "channel"}, ["channel"]),
     ("phone not E.164", lambda b: _with(inbound(b), contact={"phone": "555-0100"}), ["contact"]),
-    ("unknown timezone", lambda b: _with(inbound(b), contact={"phone": PHONE, "timezone": "Mars/Base"}),
-     ["contact"]),
+    ("unknown timezone", lambda b: _with(inbound(b), contact={"phone": PHONE, "timezone": "Mars/Base"}), ["contact"]),
     ("invalid email", lambda b: _with(inbound(b), contact={"email": "not-an-email"}), ["contact"]),
     ("empty text", lambda b: _with(inbound(b), text=""), ["text"]),
     ("blank text", lambda b: _with(inbound(b), text="   "), ["text"]),
     ("unknown contact id", lambda b: _with(inbound(b), contact={"id": 999999}), ["contact"]),
-    ("several at once", lambda b: _with(inbound(b), channel="fax", text="", contact={}),
-     ["channel", "contact", "text"]),
+    (
+        "several at once",
+        lambda b: _with(inbound(b), channel="fax", text="", contact={}),
+        ["channel", "contact", "text"],
+    ),
 ]
 
 
 @pytest.mark.parametrize("case, make, fields", BAD_INBOUND, ids=[c[0] for c in BAD_INBOUND])
 def test_bad_inbound_is_400_per_field_and_writes_nothing(api, bot, case, make, fields):
-    before = row_counts()
-    response = api.post(INBOUND, make(bot), format="json")
-    assert response.status_code == 400
-    assert sorted(response.json()) == fields
-    assert row_counts() == before
+    assert sorted(refused(api, INBOUND, make(bot))) == fields
 
 
 def test_field_errors_name_the_nested_contact_field(api, bot):
-    body = api.post(INBOUND, _with(inbound(bot), contact={"phone": "555", "timezone": "Mars/Base"}),
-                    format="json").json()
+    body = api.post(
+        INBOUND, _with(inbound(bot), contact={"phone": "555", "timezone": "Mars/Base"}), format="json"
+    ).json()
     assert set(body["contact"]) == {"phone", "timezone"}
     assert "E.164" in body["contact"]["phone"][0]
     body = api.post(INBOUND, _with(inbound(bot), contact={"first_name": "Ana"}), format="json").json()
@@ -215,39 +238,30 @@ def test_field_errors_name_the_nested_contact_field(api, bot):
 
 def test_a_contact_of_another_bot_is_unknown(api, bot):
     other = Contact.objects.create(bot=Bot.objects.create(name="Other"), phone=PHONE)
-    before = row_counts()
-    response = api.post(INBOUND, _with(inbound(bot), contact={"id": other.pk}), format="json")
-    assert response.status_code == 400
-    assert response.json()["contact"]["id"]
-    assert row_counts() == before
+    assert refused(api, INBOUND, _with(inbound(bot), contact={"id": other.pk}))["contact"]["id"]
 
 
 BAD_OUTBOUND = [
     ("bad author", lambda b: _with(outbound(b), author="follow_up"), ["author"]),
     ("missing author", lambda b: {k: v for k, v in outbound(b).items() if k != "author"}, ["author"]),
-    ("no channel for a new conversation", lambda b: {k: v for k, v in outbound(b).items() if k != "channel"},
-     ["channel"]),
+    (
+        "no channel for a new conversation",
+        lambda b: {k: v for k, v in outbound(b).items() if k != "channel"},
+        ["channel"],
+    ),
     ("empty text", lambda b: _with(outbound(b), text=""), ["text"]),
 ]
 
 
 @pytest.mark.parametrize("case, make, fields", BAD_OUTBOUND, ids=[c[0] for c in BAD_OUTBOUND])
 def test_bad_outbound_is_400_per_field_and_writes_nothing(api, bot, case, make, fields):
-    before = row_counts()
-    response = api.post(OUTBOUND, make(bot), format="json")
-    assert response.status_code == 400
-    assert sorted(response.json()) == fields
-    assert row_counts() == before
+    assert sorted(refused(api, OUTBOUND, make(bot))) == fields
 
 
 def test_bad_appointment_is_400_and_writes_nothing(api, bot):
-    before = row_counts()
-    response = api.post(APPOINTMENTS, {"bot": bot.pk, "contact": {"phone": PHONE}}, format="json")
-    assert response.status_code == 400  # a new contact: which channel would the conversation be on?
-    assert list(response.json()) == ["channel"]
-    response = api.post(APPOINTMENTS, {"bot": 999999, "contact": {}}, format="json")
-    assert sorted(response.json()) == ["bot", "contact"]
-    assert row_counts() == before
+    # A new contact: which channel would the conversation be on?
+    assert list(refused(api, APPOINTMENTS, {"bot": bot.pk, "contact": {"phone": PHONE}})) == ["channel"]
+    assert sorted(refused(api, APPOINTMENTS, {"bot": 999999, "contact": {}})) == ["bot", "contact"]
 
 
 def test_a_failing_classifier_leaves_only_the_new_contact_and_conversation(api, bot, monkeypatch):
@@ -294,8 +308,12 @@ def test_schema_is_served_and_lists_the_endpoints(api):
     response = api.get("/api/schema/?format=json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert {"/api/messages/inbound/", "/api/messages/outbound/", "/api/appointments/",
-            "/api/contacts/{contact_id}/follow-ups/"} <= paths.keys()
+    assert {
+        "/api/messages/inbound/",
+        "/api/messages/outbound/",
+        "/api/appointments/",
+        "/api/contacts/{contact_id}/follow-ups/",
+    } <= paths.keys()
     assert "tokenAuth" in response.json()["components"]["securitySchemes"]
 
 
@@ -308,8 +326,11 @@ def test_docs_load_their_assets_from_our_static_files(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
     html = response.content.decode()
-    assets = ["swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui-dist/swagger-ui.css",
-              "swagger-ui-dist/favicon-32x32.png"]
+    assets = [
+        "swagger-ui-dist/swagger-ui-bundle.js",
+        "swagger-ui-dist/swagger-ui.css",
+        "swagger-ui-dist/favicon-32x32.png",
+    ]
     for asset in assets:
         assert f"/static/drf_spectacular_sidecar/{asset}" in html
         assert finders.find(f"drf_spectacular_sidecar/{asset}"), "installed and found by staticfiles"

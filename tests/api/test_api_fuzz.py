@@ -20,7 +20,6 @@ each test starts from an empty database with its ids counting from 1.
 """
 
 import re
-from urllib.parse import urlencode
 
 import pytest
 import schemathesis
@@ -33,13 +32,13 @@ from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
-from twilio.request_validator import RequestValidator
 
 from bots.models import Bot
 from conversations.models import Contact, Conversation, Message
 from scheduling.clock import system_clock
 from scheduling.models import FollowUp
-from tests.factories import clock, make_bot
+from tests.factories import make_bot
+from tests.support.twilio_webhooks import post_twilio_form, twilio_signature
 
 SCHEMA_PATH = "/api/schema/"
 BOT_IDS = (1, 2)
@@ -49,10 +48,9 @@ SENT_SID = "SM" + "a" * 32
 
 
 @pytest.fixture
-def fuzz_db(django_db_reset_sequences, monkeypatch):
+def fuzz_db(django_db_reset_sequences, engine_clock):
     """A transactional database, empty, ids from 1 (generated small integers name the same
     rows every run), and the engine's clock stopped at a weekday morning."""
-    monkeypatch.setattr(system_clock, "now", clock().now)
 
 
 def _seed():
@@ -63,20 +61,43 @@ def _seed():
             make_bot(pk=pk, name=f"Fuzz Dental {pk}")
     bot = Bot.objects.get(pk=BOT_IDS[0])
     contact = Contact.objects.filter(pk=CONTACT_ID).first() or Contact.objects.create(
-        pk=CONTACT_ID, bot=bot, first_name="Ana", phone=PHONE, email="ana@example.com")
+        pk=CONTACT_ID, bot=bot, first_name="Ana", phone=PHONE, email="ana@example.com"
+    )
     # Explicit ids don't move PostgreSQL's sequences: reset them, or the API's own inserts collide.
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [Bot, Contact]):
             cursor.execute(sql)
     conversation = Conversation.objects.create(bot=contact.bot, contact=contact, channel="sms")
     now = system_clock.now()
-    message = Message.objects.create(conversation=conversation, direction=Message.Direction.OUTBOUND,
-                                     author=Message.Author.BOT, channel="sms", text="Want to book?", at=now)
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        author=Message.Author.BOT,
+        channel="sms",
+        text="Want to book?",
+        at=now,
+    )
     scenario = bot.scenario("stopped_replying")
-    common = {"conversation": conversation, "scenario": scenario, "kind": scenario.kind, "steps_total": 2,
-              "due_at": now, "planned_at": now, "channel": "sms", "created_at": now, "trigger_message": message}
-    FollowUp.objects.create(step=1, status=FollowUp.Status.SENT, provider_id=SENT_SID, delivery_status="queued",
-                            finished_at=now, text="Still there?", **common)
+    common = {
+        "conversation": conversation,
+        "scenario": scenario,
+        "kind": scenario.kind,
+        "steps_total": 2,
+        "due_at": now,
+        "planned_at": now,
+        "channel": "sms",
+        "created_at": now,
+        "trigger_message": message,
+    }
+    FollowUp.objects.create(
+        step=1,
+        status=FollowUp.Status.SENT,
+        provider_id=SENT_SID,
+        delivery_status="queued",
+        finished_at=now,
+        text="Still there?",
+        **common,
+    )
     FollowUp.objects.create(step=2, **common)
     return bot, contact
 
@@ -125,10 +146,13 @@ def flatmap_case(context, case):
         return st.just(case)
     contact = body.get("contact")
     # Hypothesis leans to the first choices: the aimed ones come first, the generated one last.
-    contacts = st.one_of(st.just({"id": CONTACT_ID}), st.just({"phone": PHONE}),
-                         e164.map(lambda phone: {"phone": phone, "first_name": "Fuzz"}),
-                         st.just({**contact, "id": CONTACT_ID} if isinstance(contact, dict) else contact),
-                         st.just(contact))
+    contacts = st.one_of(
+        st.just({"id": CONTACT_ID}),
+        st.just({"phone": PHONE}),
+        e164.map(lambda phone: {"phone": phone, "first_name": "Fuzz"}),
+        st.just({**contact, "id": CONTACT_ID} if isinstance(contact, dict) else contact),
+        st.just(contact),
+    )
 
     def aimed(bot, contact):
         case.body = {**body, "bot": bot, "contact": contact}
@@ -161,12 +185,17 @@ if schema is not None:
 
     @schema.parametrize()
     # The same examples every run (derandomize), none replayed from an earlier run (database).
-    @settings(max_examples=50, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                     HealthCheck.filter_too_much])
+    @settings(
+        max_examples=50,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     def test_no_api_operation_answers_a_server_error(case, api_token):
-        case.call_and_validate(headers={"Authorization": f"Token {api_token}"},
-                               checks=[not_a_server_error, documented_status_code])
+        case.call_and_validate(
+            headers={"Authorization": f"Token {api_token}"}, checks=[not_a_server_error, documented_status_code]
+        )
 
 
 def test_the_schema_lists_every_api_endpoint(api_schema):
@@ -191,8 +220,9 @@ def test_a_body_without_a_content_type_is_a_documented_415(api_schema, api_token
     """What schemathesis' WSGI transport sends for a multipart/form-data case whose body is a
     bare string: the bytes without a Content-Type. No parser takes them: 415, documented."""
     operation = api_schema[path]["POST"]
-    response = Client().generic("POST", path, data="¥Wn\x80".encode(), content_type="",
-                                headers={"Authorization": f"Token {api_token}"})
+    response = Client().generic(
+        "POST", path, data="¥Wn\x80".encode(), content_type="", headers={"Authorization": f"Token {api_token}"}
+    )
     assert response.status_code == 415
     assert "415" in operation.responses.status_codes
 
@@ -211,19 +241,52 @@ def text(max_size):
     return st.text(alphabet=ANY_CHAR, max_size=max_size)
 
 
-field_names = st.one_of(st.sampled_from(OTHER_TWILIO_FIELDS),
-                        st.text(alphabet=ANY_CHAR, min_size=1, max_size=20).filter(lambda k: k not in KEY_FIELDS))
-values = st.one_of(text(80), text(400), st.sampled_from(["", "0", "delivered", "failed", "undelivered", "read", "30003",
-                                              SENT_SID, "call me tomorrow at 3pm", "STOP", "START"]))
-phones = st.one_of(st.just(PHONE), st.just("whatsapp:" + PHONE), st.from_regex(r"\A\+[1-9]\d{6,14}\Z"),
-                   text(32))
+field_names = st.one_of(
+    st.sampled_from(OTHER_TWILIO_FIELDS),
+    st.text(alphabet=ANY_CHAR, min_size=1, max_size=20).filter(lambda k: k not in KEY_FIELDS),
+)
+values = st.one_of(
+    text(80),
+    text(400),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "delivered",
+            "failed",
+            "undelivered",
+            "read",
+            "30003",
+            SENT_SID,
+            "call me tomorrow at 3pm",
+            "STOP",
+            "START",
+        ]
+    ),
+)
+phones = st.one_of(st.just(PHONE), st.just("whatsapp:" + PHONE), st.from_regex(r"\A\+[1-9]\d{6,14}\Z"), text(32))
 forms = st.fixed_dictionaries(
     {},
-    optional={"From": phones, "Body": st.one_of(text(300), st.sampled_from(
-        ["call me tomorrow at 3pm", "busy, in 2 hours", "call me in 99999999999 days", "STOP", "not interested",
-         "yes please"])),
-        "MessageSid": st.one_of(st.just(SENT_SID), text(64)), "MessageStatus": values,
-        "ErrorCode": values, "ProfileName": text(150)},
+    optional={
+        "From": phones,
+        "Body": st.one_of(
+            text(300),
+            st.sampled_from(
+                [
+                    "call me tomorrow at 3pm",
+                    "busy, in 2 hours",
+                    "call me in 99999999999 days",
+                    "STOP",
+                    "not interested",
+                    "yes please",
+                ]
+            ),
+        ),
+        "MessageSid": st.one_of(st.just(SENT_SID), text(64)),
+        "MessageStatus": values,
+        "ErrorCode": values,
+        "ProfileName": text(150),
+    },
 ).flatmap(lambda base: st.dictionaries(field_names, values, max_size=6).map(lambda extra: {**extra, **base}))
 bot_ids = st.one_of(st.sampled_from(BOT_IDS), st.integers(min_value=0, max_value=10**20))
 
@@ -236,48 +299,59 @@ def twilio(settings, fuzz_db):
     return Client()
 
 
-def post_form(client, path, params, *, sign):
-    headers = {}
-    if sign:
-        headers["X-Twilio-Signature"] = RequestValidator(AUTH_TOKEN).compute_signature(
-            f"http://testserver{path}", params)
-    return client.post(path, data=urlencode(params), content_type="application/x-www-form-urlencoded",
-                       headers=headers)
+def post_signed(client, path, params):
+    return post_twilio_form(
+        client, path, params, signature=twilio_signature(AUTH_TOKEN, f"http://testserver{path}", params)
+    )
 
 
 def webhook_path(kind, bot_id):
     return f"/webhooks/twilio/{bot_id}/inbound/" if kind == "inbound" else "/webhooks/twilio/status/"
 
 
-WEBHOOK_SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
-                            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+WEBHOOK_SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @WEBHOOK_SETTINGS
-@given(kind=st.sampled_from(["inbound", "status"]), bot_id=bot_ids, params=forms,
-       bad_signature=st.one_of(st.none(), text(40)))
+@given(
+    kind=st.sampled_from(["inbound", "status"]),
+    bot_id=bot_ids,
+    params=forms,
+    bad_signature=st.one_of(st.none(), text(40)),
+)
 def test_an_unsigned_or_missigned_twilio_webhook_is_refused_and_writes_nothing(
-        twilio, kind, bot_id, params, bad_signature):
-    before = (Message.objects.count(), Contact.objects.count(),
-              list(FollowUp.objects.order_by("pk").values_list("delivery_status", flat=True)))
-    headers = {} if bad_signature is None else {"X-Twilio-Signature": bad_signature}
-    response = twilio.post(webhook_path(kind, bot_id), data=urlencode(params),
-                           content_type="application/x-www-form-urlencoded", headers=headers)
+    twilio, kind, bot_id, params, bad_signature
+):
+    before = (
+        Message.objects.count(),
+        Contact.objects.count(),
+        list(FollowUp.objects.order_by("pk").values_list("delivery_status", flat=True)),
+    )
+    response = post_twilio_form(twilio, webhook_path(kind, bot_id), params, signature=bad_signature)
     assert response.status_code == 403
-    assert before == (Message.objects.count(), Contact.objects.count(),
-                      list(FollowUp.objects.order_by("pk").values_list("delivery_status", flat=True)))
+    assert before == (
+        Message.objects.count(),
+        Contact.objects.count(),
+        list(FollowUp.objects.order_by("pk").values_list("delivery_status", flat=True)),
+    )
 
 
 @WEBHOOK_SETTINGS
 @given(kind=st.sampled_from(["inbound", "status"]), bot_id=bot_ids, params=forms)
-@example(kind="status", bot_id=1, params={"MessageSid": SENT_SID, "MessageStatus": "undelivered",
-                                          "ErrorCode": "30003"})
-@example(kind="inbound", bot_id=1, params={"From": PHONE, "Body": "call me tomorrow at 3pm",
-                                           "MessageSid": "SM" + "b" * 32})
+@example(kind="status", bot_id=1, params={"MessageSid": SENT_SID, "MessageStatus": "undelivered", "ErrorCode": "30003"})
+@example(
+    kind="inbound", bot_id=1, params={"From": PHONE, "Body": "call me tomorrow at 3pm", "MessageSid": "SM" + "b" * 32}
+)
 @example(kind="inbound", bot_id=1, params={"Body": "hi"})  # no From
 def test_a_signed_twilio_webhook_with_any_fields_is_never_a_server_error(twilio, kind, bot_id, params):
     # The test client re-raises a view's exception, so a 500 fails here with its traceback.
-    response = post_form(twilio, webhook_path(kind, bot_id), params, sign=True)
+    response = post_signed(twilio, webhook_path(kind, bot_id), params)
     assert response.status_code < 500
     assert response.status_code in (200, 400, 403, 404)
 
@@ -287,30 +361,37 @@ def test_a_signed_twilio_webhook_with_any_fields_is_never_a_server_error(twilio,
 ON_POSTGRES = connection.vendor == "postgresql"
 
 
-def signed_status(kind, params, settings_):
-    settings_.TWILIO_AUTH_TOKEN = AUTH_TOKEN
-    settings_.PUBLIC_BASE_URL = ""
-    bot, _ = _seed()
-    client = Client(raise_request_exception=False)
-    return post_form(client, webhook_path(kind, bot.pk), params, sign=True).status_code
+def signed_status(client, kind, params):
+    """The status a signed webhook about the first seeded bot gets (a server error answered
+    500, not raised)."""
+    client.raise_request_exception = False
+    return post_signed(client, webhook_path(kind, BOT_IDS[0]), params).status_code
 
 
-@pytest.mark.parametrize("kind, params", [
-    ("inbound", {"From": PHONE, "Body": "call me\x00 tomorrow"}),
-    ("inbound", {"From": "+1555\x00", "Body": "hi"}),
-    ("inbound", {"From": "+15555550101", "Body": "hi", "MessageSid": "SM\x00"}),
-    ("inbound", {"From": "+15555550102", "Body": "hi", "ProfileName": "Ana\x00"}),
-    ("status", {"MessageSid": "SM\x00", "MessageStatus": "delivered"}),
-    ("status", {"MessageSid": SENT_SID, "MessageStatus": "failed", "ErrorCode": "300\x0003"}),
-], ids=["inbound-body", "inbound-from", "inbound-sid", "inbound-profile", "status-sid", "status-error-code"])
-def test_a_signed_twilio_webhook_with_a_nul_character_is_not_a_server_error(fuzz_db, settings, kind, params):
-    assert signed_status(kind, params, settings) < 500
+@pytest.mark.parametrize(
+    "kind, params",
+    [
+        ("inbound", {"From": PHONE, "Body": "call me\x00 tomorrow"}),
+        ("inbound", {"From": "+1555\x00", "Body": "hi"}),
+        ("inbound", {"From": "+15555550101", "Body": "hi", "MessageSid": "SM\x00"}),
+        ("inbound", {"From": "+15555550102", "Body": "hi", "ProfileName": "Ana\x00"}),
+        ("status", {"MessageSid": "SM\x00", "MessageStatus": "delivered"}),
+        ("status", {"MessageSid": SENT_SID, "MessageStatus": "failed", "ErrorCode": "300\x0003"}),
+    ],
+    ids=["inbound-body", "inbound-from", "inbound-sid", "inbound-profile", "status-sid", "status-error-code"],
+)
+def test_a_signed_twilio_webhook_with_a_nul_character_is_not_a_server_error(twilio, kind, params):
+    assert signed_status(twilio, kind, params) < 500
 
 
-@pytest.mark.parametrize("kind, params", [
-    ("inbound", {"From": "+1" + "5" * 40, "Body": "hi"}),
-    ("inbound", {"From": "+15555550103", "Body": "hi", "MessageSid": "SM" + "x" * 80}),
-    ("status", {"MessageSid": SENT_SID, "MessageStatus": "failed", "ErrorCode": "9" * 300}),
-], ids=["inbound-from", "inbound-sid", "status-error-code"])
-def test_a_signed_twilio_webhook_with_an_overlong_field_is_not_a_server_error(fuzz_db, settings, kind, params):
-    assert signed_status(kind, params, settings) < 500
+@pytest.mark.parametrize(
+    "kind, params",
+    [
+        ("inbound", {"From": "+1" + "5" * 40, "Body": "hi"}),
+        ("inbound", {"From": "+15555550103", "Body": "hi", "MessageSid": "SM" + "x" * 80}),
+        ("status", {"MessageSid": SENT_SID, "MessageStatus": "failed", "ErrorCode": "9" * 300}),
+    ],
+    ids=["inbound-from", "inbound-sid", "status-error-code"],
+)
+def test_a_signed_twilio_webhook_with_an_overlong_field_is_not_a_server_error(twilio, kind, params):
+    assert signed_status(twilio, kind, params) < 500

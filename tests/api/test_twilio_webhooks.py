@@ -1,16 +1,15 @@
 """Twilio's inbound and status webhooks, signed as Twilio signs them."""
 
 from datetime import timedelta
-from urllib.parse import urlencode
 
 import pytest
-from twilio.request_validator import RequestValidator
 
-from scheduling import delivery
 from conversations.models import Contact, Conversation, Message, OptOut
-from scheduling import events
+from scheduling import delivery, events
 from scheduling.models import FollowUp
-from tests.factories import at, clock, make_bot, make_conversation
+from tests.factories import at, make_bot, make_conversation
+from tests.support.checks import present
+from tests.support.twilio_webhooks import inbound_sms, post_twilio_form, twilio_signature
 
 pytestmark = pytest.mark.django_db
 TOKEN = "twilio-auth-token"
@@ -25,24 +24,16 @@ def twilio_settings(settings):
     settings.PUBLIC_BASE_URL = BASE
 
 
-@pytest.fixture
-def now(monkeypatch):
-    """The webhooks run the engine on the system clock: make it a virtual one."""
-    c = clock()
-    monkeypatch.setattr("scheduling.clock.system_clock.now", c.now)
-    return c
-
-
 def post(client, path, params, *, token=TOKEN, url=None, signature=None):
+    """Signed with `token` over `url` (else where Twilio would call us), or with `signature`
+    ("": none at all)."""
     if signature is None:
-        signature = RequestValidator(token).compute_signature(url or BASE + path, params)
-    headers = {"X-Twilio-Signature": signature} if signature else {}
-    return client.post(path, urlencode(params), content_type="application/x-www-form-urlencoded", headers=headers)
+        signature = twilio_signature(token, url or BASE + path, params)
+    return post_twilio_form(client, path, params, signature=signature or None)
 
 
 def inbound(client, bot, body, *, sender=PHONE, sid=SID, **kwargs):
-    params = {"From": sender, "To": "+15550001111", "Body": body, "MessageSid": sid, "AccountSid": "AC" + "1" * 32}
-    return post(client, f"/webhooks/twilio/{bot.pk}/inbound/", params, **kwargs)
+    return post(client, f"/webhooks/twilio/{bot.pk}/inbound/", inbound_sms(sender, body, sid), **kwargs)
 
 
 def status(client, sid, message_status, error_code=None, **kwargs):
@@ -55,7 +46,7 @@ def status(client, sid, message_status, error_code=None, **kwargs):
 # --- inbound --------------------------------------------------------------------------
 
 
-def test_a_signed_sms_creates_the_contact_conversation_and_message(client, now):
+def test_a_signed_sms_creates_the_contact_conversation_and_message(client, engine_clock):
     bot = make_bot()
     response = inbound(client, bot, "hi, do you do whitening?")
 
@@ -66,11 +57,15 @@ def test_a_signed_sms_creates_the_contact_conversation_and_message(client, now):
     assert conversation.contact.phone == PHONE and conversation.channel == "sms"
     [message] = conversation.messages.all()
     assert (message.direction, message.channel, message.text, message.provider_id) == (
-        "inbound", "sms", "hi, do you do whitening?", SID)
-    assert message.at == now.now()
+        "inbound",
+        "sms",
+        "hi, do you do whitening?",
+        SID,
+    )
+    assert message.at == engine_clock.now()
 
 
-def test_whatsapp_is_told_by_the_from_prefix(client, now):
+def test_whatsapp_is_told_by_the_from_prefix(client, engine_clock):
     bot = make_bot()
     assert inbound(client, bot, "hello", sender="whatsapp:" + PHONE).status_code == 200
     conversation = Conversation.objects.get(bot=bot)
@@ -79,12 +74,12 @@ def test_whatsapp_is_told_by_the_from_prefix(client, now):
     assert conversation.messages.get().channel == "whatsapp"
 
 
-def test_an_inbound_reply_cancels_pending_follow_ups_and_a_busy_one_plans_the_busy_cadence(client, now):
+def test_an_inbound_reply_cancels_pending_follow_ups_and_a_busy_one_plans_the_busy_cadence(client, engine_clock):
     conversation = make_conversation(phone=PHONE)
-    events.record_outbound(conversation, "Want to book a cleaning?", clock=now)
+    events.record_outbound(conversation, "Want to book a cleaning?", clock=engine_clock)
     [waiting] = conversation.follow_ups.filter(status="pending")
 
-    now.set(at("2026-03-06T10:02:00-05:00"))
+    engine_clock.set(at("2026-03-06T10:02:00-05:00"))
     assert inbound(client, conversation.bot, "sorry, in a meeting").status_code == 200
 
     waiting.refresh_from_db()
@@ -92,10 +87,10 @@ def test_an_inbound_reply_cancels_pending_follow_ups_and_a_busy_one_plans_the_bu
     [busy] = conversation.follow_ups.filter(status="pending")
     assert busy.kind == "busy" and busy.step == 1
     assert busy.planned_at == at("2026-03-06T10:32:00-05:00")  # the factory's busy cadence starts at 30m
-    assert busy.trigger_message.provider_id == SID
+    assert present(busy.trigger_message).provider_id == SID
 
 
-def test_stop_opts_the_contact_out_of_sms(client, now):
+def test_stop_opts_the_contact_out_of_sms(client, engine_clock):
     conversation = make_conversation(phone=PHONE)
     assert inbound(client, conversation.bot, "STOP").status_code == 200
     conversation.refresh_from_db()
@@ -103,10 +98,10 @@ def test_stop_opts_the_contact_out_of_sms(client, now):
     assert OptOut.objects.filter(contact=conversation.contact, channel="sms").exists()
 
 
-def test_twilio_retrying_the_same_message_records_it_once(client, now):
+def test_twilio_retrying_the_same_message_records_it_once(client, engine_clock):
     bot = make_bot()
     assert inbound(client, bot, "in a meeting").status_code == 200
-    now.set(at("2026-03-06T10:01:00-05:00"))
+    engine_clock.set(at("2026-03-06T10:01:00-05:00"))
     assert inbound(client, bot, "in a meeting").status_code == 200
     assert Message.objects.filter(provider_id=SID).count() == 1
     conversation = Conversation.objects.get(bot=bot)
@@ -114,14 +109,17 @@ def test_twilio_retrying_the_same_message_records_it_once(client, now):
 
 
 @pytest.mark.parametrize("how", ["missing", "wrong token", "other url", "tampered"])
-def test_an_unsigned_or_badly_signed_inbound_is_refused_and_changes_nothing(client, now, how):
+def test_an_unsigned_or_badly_signed_inbound_is_refused_and_changes_nothing(client, engine_clock, how):
     bot = make_bot()
     kwargs = {
         "missing": {"signature": ""},
         "wrong token": {"token": "not-the-token"},
         "other url": {"url": f"{BASE}/webhooks/twilio/{bot.pk + 1}/inbound/"},
-        "tampered": {"signature": RequestValidator(TOKEN).compute_signature(
-            f"{BASE}/webhooks/twilio/{bot.pk}/inbound/", {"From": PHONE, "Body": "something else"})},
+        "tampered": {
+            "signature": twilio_signature(
+                TOKEN, f"{BASE}/webhooks/twilio/{bot.pk}/inbound/", {"From": PHONE, "Body": "something else"}
+            )
+        },
     }[how]
     response = inbound(client, bot, "hi", **kwargs)
     assert response.status_code == 403
@@ -129,14 +127,14 @@ def test_an_unsigned_or_badly_signed_inbound_is_refused_and_changes_nothing(clie
     assert not Contact.objects.exists() and not Message.objects.exists()
 
 
-def test_without_an_auth_token_every_request_is_refused(client, settings, now):
+def test_without_an_auth_token_every_request_is_refused(client, settings, engine_clock):
     settings.TWILIO_AUTH_TOKEN = ""
     response = inbound(client, make_bot(), "hi", token="")
     assert response.status_code == 403
     assert not Message.objects.exists()
 
 
-def test_without_a_public_base_url_the_signature_covers_the_url_we_were_called_at(client, settings, now):
+def test_without_a_public_base_url_the_signature_covers_the_url_we_were_called_at(client, settings, engine_clock):
     settings.PUBLIC_BASE_URL = ""
     bot = make_bot()
     path = f"/webhooks/twilio/{bot.pk}/inbound/"
@@ -144,7 +142,7 @@ def test_without_a_public_base_url_the_signature_covers_the_url_we_were_called_a
     assert inbound(client, bot, "hi", url=f"http://testserver{path}").status_code == 200
 
 
-def test_an_unknown_bot_is_404(client, now):
+def test_an_unknown_bot_is_404(client, engine_clock):
     missing = make_bot().pk + 1
     params = {"From": PHONE, "Body": "hi", "MessageSid": SID}
     assert post(client, f"/webhooks/twilio/{missing}/inbound/", params).status_code == 404
@@ -155,13 +153,14 @@ def test_an_unknown_bot_is_404(client, now):
 
 
 @pytest.fixture
-def sent(now):
+def sent(engine_clock):
     """A follow-up handed to Twilio, as the dispatcher records it."""
     conversation = make_conversation(phone=PHONE)
-    events.record_outbound(conversation, "Want to book a cleaning?", clock=now)
+    events.record_outbound(conversation, "Want to book a cleaning?", clock=engine_clock)
     follow_up = conversation.follow_ups.get(status="pending")
-    FollowUp.objects.filter(pk=follow_up.pk).update(status="sent", provider_id=SID, delivery_status="queued",
-                                                    finished_at=now.now() + timedelta(minutes=5))
+    FollowUp.objects.filter(pk=follow_up.pk).update(
+        status="sent", provider_id=SID, delivery_status="queued", finished_at=engine_clock.now() + timedelta(minutes=5)
+    )
     return follow_up
 
 
@@ -170,14 +169,17 @@ def delivery_of(follow_up):
     return follow_up.status, follow_up.delivery_status, follow_up.reason
 
 
-@pytest.mark.parametrize("callbacks, expected", [
-    (["sent", "delivered"], "delivered"),
-    (["delivered", "sent"], "delivered"),  # out of order: never backwards
-    (["delivered", "delivered"], "delivered"),
-    (["sent", "queued", "sending"], "sent"),
-    (["read"], "delivered"),
-    (["delivered", "failed"], "delivered"),
-])
+@pytest.mark.parametrize(
+    "callbacks, expected",
+    [
+        (["sent", "delivered"], "delivered"),
+        (["delivered", "sent"], "delivered"),  # out of order: never backwards
+        (["delivered", "delivered"], "delivered"),
+        (["sent", "queued", "sending"], "sent"),
+        (["read"], "delivered"),
+        (["delivered", "failed"], "delivered"),
+    ],
+)
 def test_delivery_only_moves_forward(client, sent, callbacks, expected):
     for message_status in callbacks:
         assert status(client, SID, message_status).status_code == 200
@@ -211,19 +213,22 @@ def test_an_unsigned_status_callback_is_refused(client, sent):
 # --- the pure ordering rule -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("current, new, moves", [
-    ("", "queued", True),
-    ("", "delivered", True),
-    ("queued", "sent", True),
-    ("sent", "delivered", True),
-    ("queued", "failed", True),
-    ("sent", "sent", False),
-    ("delivered", "sent", False),
-    ("sent", "queued", False),
-    ("delivered", "failed", False),
-    ("failed", "delivered", False),
-    ("undelivered", "failed", False),
-])
+@pytest.mark.parametrize(
+    "current, new, moves",
+    [
+        ("", "queued", True),
+        ("", "delivered", True),
+        ("queued", "sent", True),
+        ("sent", "delivered", True),
+        ("queued", "failed", True),
+        ("sent", "sent", False),
+        ("delivered", "sent", False),
+        ("sent", "queued", False),
+        ("delivered", "failed", False),
+        ("failed", "delivered", False),
+        ("undelivered", "failed", False),
+    ],
+)
 def test_advances(current, new, moves):
     assert delivery.advances(current, new) is moves
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
 from tests.factories import make_bot
-from tests.console.test_admin import bot_change
+from tests.support.admin_forms import bot_change
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +16,20 @@ def test_good_sms_senders_are_accepted(number):
     bot.full_clean()
 
 
-@pytest.mark.parametrize("number", ["5551234567", "+1 555 123 4567", "+1555", "1234", "1234567", "01234",
-                                    "+1555123456789012", "whatsapp:+15551234567", "call me"])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "5551234567",
+        "+1 555 123 4567",
+        "+1555",
+        "1234",
+        "1234567",
+        "01234",
+        "+1555123456789012",
+        "whatsapp:+15551234567",
+        "call me",
+    ],
+)
 def test_bad_sms_senders_are_refused_with_a_reason(number):
     bot = make_bot()
     bot.sms_from = number
@@ -26,8 +38,9 @@ def test_bad_sms_senders_are_refused_with_a_reason(number):
     assert "E.164" in refused.value.message_dict["sms_from"][0]
 
 
-@pytest.mark.parametrize("number,ok", [("+15551234567", True), ("whatsapp:+15551234567", True),
-                                       ("55555", False), ("+1 555 123 4567", False)])
+@pytest.mark.parametrize(
+    "number,ok", [("+15551234567", True), ("whatsapp:+15551234567", True), ("55555", False), ("+1 555 123 4567", False)]
+)
 def test_whatsapp_senders_are_e164(number, ok):
     bot = make_bot()
     bot.whatsapp_from = number

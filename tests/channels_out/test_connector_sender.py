@@ -1,7 +1,7 @@
 """The connector sender against a real HTTP server on 127.0.0.1, and the email sender."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.core import mail
@@ -23,21 +23,26 @@ def connector():
 
 
 def outgoing(bot, channel="facebook", **fields):
-    return Outgoing(follow_up_id=7, bot_id=bot.pk, conversation_id=3, channel=channel, to="42",
-                    text="Still there?", **fields)
+    return Outgoing(
+        follow_up_id=7, bot_id=bot.pk, conversation_id=3, channel=channel, to="42", text="Still there?", **fields
+    )
 
 
 @pytest.mark.django_db
 def test_the_follow_up_is_posted_as_signed_json(connector):
     bot = make_bot(connector_url=connector.url, connector_secret=SECRET)
-    sent_at = datetime(2026, 3, 6, 15, 0, tzinfo=timezone.utc)
+    sent_at = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
     result = ConnectorSender().send(outgoing(bot, sent_at=sent_at))
 
     [request] = connector.hits
     assert request["path"] == "/followups"
     assert request["headers"]["content-type"] == "application/json"
     assert json.loads(request["body"]) == {
-        "follow_up_id": 7, "conversation_id": 3, "channel": "facebook", "to": "42", "text": "Still there?",
+        "follow_up_id": 7,
+        "conversation_id": 3,
+        "channel": "facebook",
+        "to": "42",
+        "text": "Still there?",
         "sent_at": "2026-03-06T15:00:00+00:00",
     }
     assert request["headers"]["x-followup-timestamp"] == str(int(sent_at.timestamp()))
@@ -73,8 +78,17 @@ def test_a_non_2xx_answer_is_a_send_error(connector, status):
 def test_the_loaded_bot_is_used_without_a_query(connector, django_assert_num_queries):
     bot = make_bot(connector_url=connector.url, connector_secret=SECRET)
     with django_assert_num_queries(0):
-        ConnectorSender().send(Outgoing(follow_up_id=7, bot_id=bot.pk, conversation_id=3, channel="facebook",
-                                        to="42", text="Still there?", bot=bot))
+        ConnectorSender().send(
+            Outgoing(
+                follow_up_id=7,
+                bot_id=bot.pk,
+                conversation_id=3,
+                channel="facebook",
+                to="42",
+                text="Still there?",
+                bot=bot,
+            )
+        )
     with django_assert_num_queries(1):  # a caller without the bot: it is looked up
         ConnectorSender().send(outgoing(bot))
     assert len(connector.hits) == 2
@@ -90,9 +104,9 @@ def test_an_answer_without_an_id_is_fine(connector):
 
 @pytest.mark.django_db
 def test_no_connector_no_request():
-    with pytest.raises(SendError, match="^no_connector_configured$"):
+    with pytest.raises(SendError, match=r"^no_connector_configured$"):
         ConnectorSender().send(outgoing(make_bot(connector_url="")))
-    with pytest.raises(SendError, match="^no_connector_secret$"):
+    with pytest.raises(SendError, match=r"^no_connector_secret$"):
         ConnectorSender().send(outgoing(make_bot(connector_url="http://127.0.0.1:9/x", connector_secret="")))
 
 
@@ -100,8 +114,11 @@ def test_no_connector_no_request():
 def test_email_goes_through_the_email_backend(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     bot = make_bot(name="Bright Smile")
-    result = EmailSender().send(Outgoing(follow_up_id=1, bot_id=bot.pk, conversation_id=1, channel="email",
-                                         to="ana@example.com", text="Still keen?"))
+    result = EmailSender().send(
+        Outgoing(
+            follow_up_id=1, bot_id=bot.pk, conversation_id=1, channel="email", to="ana@example.com", text="Still keen?"
+        )
+    )
     [email] = mail.outbox
     assert email.to == ["ana@example.com"] and email.body == "Still keen?"
     assert email.subject == "A message from Bright Smile"

@@ -1,19 +1,18 @@
 """The real TwilioSender and Twilio SDK against the test Twilio server on 127.0.0.1
 (tests/support/twilio_server.py): what is sent, and how each kind of answer is read."""
 
-import os
 import socket
 import subprocess
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import requests
+from urllib3.connection import HTTPSConnection
+from urllib3.connectionpool import HTTPSConnectionPool
 from urllib3.exceptions import MaxRetryError, NameResolutionError, ProtocolError
 
 from channels_out import routing
@@ -23,9 +22,10 @@ from scheduling import events
 from scheduling.dispatch import dispatch_due
 from scheduling.models import FollowUp
 from tests.factories import clock, make_bot, make_conversation
+from tests.support.checks import present
+from tests.support.processes import REPO, free_port, twilio_env, wait_for
 from tests.support.twilio_server import SERVER_ERROR_TO, SLOW_TO
 
-ROOT = Path(__file__).resolve().parents[2]
 SMS_FROM, WHATSAPP_FROM = "+15550001111", "+15550002222"
 
 
@@ -39,8 +39,15 @@ def twilio(twilio_server, settings):
 
 
 def outgoing(bot, channel="sms", to="+15555550100", text="Still keen on a cleaning?", with_bot=True):
-    return Outgoing(follow_up_id=1, bot_id=bot.pk, conversation_id=1, channel=channel, to=to, text=text,
-                    bot=bot if with_bot else None)
+    return Outgoing(
+        follow_up_id=1,
+        bot_id=bot.pk,
+        conversation_id=1,
+        channel=channel,
+        to=to,
+        text=text,
+        bot=bot if with_bot else None,
+    )
 
 
 def send(bot, **kwargs):
@@ -56,8 +63,11 @@ def test_sms_goes_to_the_messages_api_with_a_status_callback(twilio):
 
     [message] = twilio.messages()
     assert {k: message[k] for k in ("to", "from", "body", "status_callback", "segments")} == {
-        "to": "+15555550100", "from": SMS_FROM, "body": "Still keen on a cleaning?",
-        "status_callback": "https://followups.example.com/webhooks/twilio/status/", "segments": 1,
+        "to": "+15555550100",
+        "from": SMS_FROM,
+        "body": "Still keen on a cleaning?",
+        "status_callback": "https://followups.example.com/webhooks/twilio/status/",
+        "segments": 1,
     }
     assert result.provider_id == message["sid"] and result.provider_id.startswith("SM")
     assert result.delivery_status == "queued"
@@ -111,8 +121,12 @@ def test_the_sending_number_is_the_bots_else_the_settings_one(settings):
     settings.TWILIO_SMS_FROM, settings.TWILIO_WHATSAPP_FROM = SMS_FROM, WHATSAPP_FROM
     own = type("Bot", (), {"sms_from": "55555", "whatsapp_from": "+15550003333"})()
     none = type("Bot", (), {"sms_from": "", "whatsapp_from": ""})()
-    assert [routing.sending_number(own, c) for c in ("sms", "whatsapp", "facebook", "email")] \
-        == ["55555", "+15550003333", "", ""]
+    assert [routing.sending_number(own, c) for c in ("sms", "whatsapp", "facebook", "email")] == [
+        "55555",
+        "+15550003333",
+        "",
+        "",
+    ]
     assert [routing.sending_number(none, c) for c in ("sms", "whatsapp")] == [SMS_FROM, WHATSAPP_FROM]
     assert routing.sending_number(None, "sms") == SMS_FROM
 
@@ -143,7 +157,12 @@ def test_more_requests_than_the_concurrency_limit_are_provider_busy(twilio, sett
     bot = make_bot()
     with ThreadPoolExecutor(1) as pool:
         first = pool.submit(send, bot, to="+15555550101")
-        wait_for(lambda: twilio.stats(messages=False)["in_flight"] == 1)
+        wait_for(
+            lambda: twilio.stats(messages=False)["in_flight"] == 1,
+            seconds=10,
+            interval=0.01,
+            what="the first request to be in flight",
+        )
         with pytest.raises(ProviderBusy, match=r"^twilio_busy 20429: .*Too Many Requests"):
             send(bot, to="+15555550102")
         assert first.result().provider_id.startswith("SM")
@@ -188,11 +207,8 @@ def test_no_answer_in_time_after_sending_leaves_the_outcome_unknown(twilio, sett
 
 @pytest.mark.django_db
 def test_a_refused_connection_is_provider_busy(twilio, settings):
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    settings.TWILIO_API_BASE = f"http://127.0.0.1:{port}"
-    with pytest.raises(ProviderBusy, match="^twilio_unreachable: ConnectionError"):
+    settings.TWILIO_API_BASE = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(ProviderBusy, match=r"^twilio_unreachable: ConnectionError"):
         send(make_bot())
 
 
@@ -201,7 +217,7 @@ def test_a_connect_timeout_is_provider_busy(settings, twilio):
     settings.PROVIDER_TIMEOUT_SECONDS = 0.3
     with full_listener() as port:
         settings.TWILIO_API_BASE = f"http://127.0.0.1:{port}"
-        with pytest.raises(ProviderBusy, match="^twilio_unreachable: ConnectTimeout"):
+        with pytest.raises(ProviderBusy, match=r"^twilio_unreachable: ConnectTimeout"):
             send(make_bot())
 
 
@@ -216,8 +232,10 @@ def test_a_connection_dropped_after_sending_leaves_the_outcome_unknown(twilio, s
 
 def test_a_dns_failure_is_provider_busy():
     """Name resolution can't be provoked on loopback alone: the exception requests raises."""
-    failed = NameResolutionError("api.twilio.example", None, socket.gaierror(-2, "Name or service not known"))
-    exc = requests.ConnectionError(MaxRetryError(None, "/2010-04-01/...", failed))
+    failed = NameResolutionError(
+        "api.twilio.example", HTTPSConnection("api.twilio.example"), socket.gaierror(-2, "Name or service not known")
+    )
+    exc = requests.ConnectionError(MaxRetryError(HTTPSConnectionPool("api.twilio.example"), "/2010-04-01/...", failed))
     assert isinstance(provider_outcome(exc), ProviderBusy)
     reset = requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError(104, "reset")))
     assert isinstance(provider_outcome(reset), TwilioOutcomeUnknown)
@@ -262,8 +280,14 @@ def test_routing_picks_senders_by_mode(settings):
     settings.FOLLOWUP_SENDER = "console"
     assert {routing.sender_for(c).name for c in ("sms", "facebook", "email")} == {"console"}
     settings.FOLLOWUP_SENDER = "live"
-    assert [routing.sender_for(c).name for c in ("sms", "whatsapp", "facebook", "instagram", "live_chat", "email")] \
-        == ["twilio", "twilio", "connector", "connector", "connector", "email"]
+    assert [routing.sender_for(c).name for c in ("sms", "whatsapp", "facebook", "instagram", "live_chat", "email")] == [
+        "twilio",
+        "twilio",
+        "connector",
+        "connector",
+        "connector",
+        "email",
+    ]
 
 
 @pytest.mark.django_db
@@ -283,7 +307,7 @@ def test_a_due_follow_up_goes_out_once_through_twilio(twilio, settings):
     follow_up.refresh_from_db()
     assert follow_up.status == "sent" and follow_up.channel == "sms"
     assert follow_up.provider_id == message["sid"] and follow_up.delivery_status == "queued"
-    assert follow_up.sent_message.provider_id == follow_up.provider_id
+    assert present(follow_up.sent_message).provider_id == follow_up.provider_id
     assert message["to"] == "+15555550100" and message["body"] == follow_up.text
 
 
@@ -303,31 +327,22 @@ def test_a_refused_follow_up_is_failed_with_twilios_reason(twilio, settings):
 
 def test_the_api_base_setting_works_in_another_process(twilio_server):
     """What the cluster does: the settings from the environment, the real SDK, our server."""
-    env = {**os.environ, "TWILIO_ACCOUNT_SID": twilio_server.account_sid,
-           "TWILIO_AUTH_TOKEN": twilio_server.auth_token, "TWILIO_API_BASE": twilio_server.base_url,
-           "DJANGO_SETTINGS_MODULE": "followup_project.settings"}
+    env = twilio_env(twilio_server, DJANGO_SETTINGS_MODULE="followup_project.settings")
     script = (
         "import django; django.setup()\n"
         "from channels_out.senders.twilio import twilio_client\n"
         "m = twilio_client().messages.create(to='+15555550100', from_='+15550001111', body='hi')\n"
         "print(m.sid)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                         check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, check=True, timeout=60
+    )
     [message] = twilio_server.messages()
     assert (message["to"], message["from"], message["body"]) == ("+15555550100", "+15550001111", "hi")
     assert out.stdout.strip() == message["sid"]
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def wait_for(condition, seconds=10):
-    """Polls the real server; nothing here sleeps on the code under test."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 @contextmanager

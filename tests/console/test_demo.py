@@ -5,7 +5,6 @@ import os
 import socket
 import subprocess
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -15,10 +14,9 @@ from django.urls import reverse
 from bots.models import Bot
 from conversations.models import Contact, Conversation, Message
 from scheduling.models import FollowUp
+from tests.support.processes import REPO
 
 pytestmark = pytest.mark.django_db
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_demo():
@@ -28,8 +26,14 @@ def run_demo():
 
 
 def counts():
-    return (Bot.objects.count(), Contact.objects.count(), Conversation.objects.count(), Message.objects.count(),
-            FollowUp.objects.count(), get_user_model().objects.count())
+    return (
+        Bot.objects.count(),
+        Contact.objects.count(),
+        Conversation.objects.count(),
+        Message.objects.count(),
+        FollowUp.objects.count(),
+        get_user_model().objects.count(),
+    )
 
 
 def test_demo_runs_twice_without_duplicates():
@@ -77,8 +81,9 @@ def test_demo_prints_the_address_it_is_given(settings):
 
 
 def _run_script(**env):
-    return subprocess.run(["bash", str(ROOT / "scripts" / "run")], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **env})
+    return subprocess.run(
+        ["bash", str(REPO / "scripts" / "run")], capture_output=True, text=True, timeout=60, env={**os.environ, **env}
+    )
 
 
 def test_run_stops_with_one_line_when_its_port_is_taken():

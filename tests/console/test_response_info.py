@@ -9,23 +9,15 @@ from django.utils.html import escape
 from channels_out.senders.console import RecordingSender
 from conversations.models import Contact
 from scheduling import events
-from scheduling.dispatch import dispatch_due
 from scheduling.models import FollowUp
 from tests.factories import at, clock, make_bot, make_conversation
+from tests.support.engine import run_until
 
 pytestmark = pytest.mark.django_db
 
 WEEKDAY = [["08:00", "12:00"], ["13:00", "18:00"]]
-HOURS = {**{day: WEEKDAY for day in ("mon", "tue", "wed", "thu", "fri")}, "sat": [["09:00", "13:00"]]}
+HOURS = {**dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), WEEKDAY), "sat": [["09:00", "13:00"]]}
 CADENCES = {"stopped_replying": "15m, 1d", "busy": "2h, 1d", "specific_time": "1d"}
-
-
-def send_due(c, until, sender):
-    while (nxt := FollowUp.objects.filter(status="pending").order_by("planned_at").first()) and (
-        nxt.planned_at <= at(until)
-    ):
-        c.set(nxt.planned_at)
-        dispatch_due(c, sender=sender)
 
 
 @pytest.fixture
@@ -42,10 +34,10 @@ def maria():
     conversation = make_conversation(bot, first_name="Maria", last_name="Lopez", timezone="America/Los_Angeles")
     c, sender = clock("2026-03-02T17:50:00-05:00"), RecordingSender()
     events.record_outbound(conversation, "Time for your cleaning! Book: https://book.example.com/ana", clock=c)
-    send_due(c, "2026-03-03T10:00:00-05:00", sender)
+    run_until(conversation, c, "2026-03-03T10:00:00-05:00", sender)
     c.set(at("2026-03-03T10:00:00-05:00"))
     events.record_inbound(conversation, "Sorry, I'm in a meeting right now", clock=c)
-    send_due(c, "2026-03-04T09:00:00-05:00", sender)
+    run_until(conversation, c, "2026-03-04T09:00:00-05:00", sender)
     c.set(at("2026-03-04T09:00:00-05:00"))
     events.record_inbound(conversation, "Can you call me tomorrow at 3pm?", clock=c)
     return conversation.contact
@@ -107,11 +99,14 @@ def test_delivery_status_from_the_provider_is_shown(admin_client, maria):
 
 def test_the_conversation_is_shown_oldest_first_with_intents_and_state(admin_client, maria):
     page = admin_client.get(url(maria.pk)).content.decode()
-    cells = [page.index(f"<td>{escape(text)}</td>") for text in (
-        "Time for your cleaning! Book: https://book.example.com/ana",
-        "Sorry, I'm in a meeting right now",
-        "Can you call me tomorrow at 3pm?",
-    )]
+    cells = [
+        page.index(f"<td>{escape(text)}</td>")
+        for text in (
+            "Time for your cleaning! Book: https://book.example.com/ana",
+            "Sorry, I'm in a meeting right now",
+            "Can you call me tomorrow at 3pm?",
+        )
+    ]
     assert cells == sorted(cells)
     assert "asked for a specific time" in page and "busy" in page
     assert "for Thu 5 Mar 2026, 18:00 EST / Thu 5 Mar 2026, 15:00 PST" in page

@@ -1,37 +1,49 @@
 """`manage.py classify` end to end: every labelled example (the repository's
 examples/intents.jsonl, plus the shared eval set's when it is present: see
-tests/shared_files.py) goes through the real command, and malformed lines get an error
-line and exit status 1."""
+tests/shared_files.py) goes through the command, and malformed lines get an error line and
+exit status 1.
+
+Two runs go through a real process: the exit status, stderr and stdin are the process's,
+and one of them has no database to reach. The other cases call the same command in this
+process, its stdin and stdout as strings."""
 
 import io
 import json
-import os
-import subprocess
-import sys
+from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.shared_files import INTENT_ROWS, OWN_INTENT_ROWS, REPO
+from tests.shared_files import INTENT_ROWS, OWN_INTENT_ROWS
+from tests.support.processes import process_env, run_manage
 
 INTENTS = ("opt_out", "opt_in", "not_interested", "booked", "specific_time", "busy", "other")
 
 
-def run_command(stdin_text: str, **env) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", "classify"], input=stdin_text, capture_output=True,
-        text=True, cwd=REPO, env={**os.environ, **env}, timeout=120,
-    )
+@dataclass
+class Run:
+    returncode: int
+    lines: list[dict]  # what it printed, a JSON object a line
+
+
+def classify(stdin_text: str) -> Run:
+    """The command in this process: its exit status is the CommandError's (0 without one)."""
+    out = io.StringIO()
+    returncode = 0
+    try:
+        call_command("classify", stdin=io.StringIO(stdin_text), stdout=out)
+    except CommandError as error:
+        returncode = error.returncode
+    return Run(returncode, [json.loads(line) for line in out.getvalue().splitlines()])
 
 
 @pytest.fixture(scope="module")
 def eval_answers():
     """One run of the command over every eval input; its output lines, in order."""
-    stdin_text = "".join(json.dumps(row.input) + "\n" for row in INTENT_ROWS)
-    done = run_command(stdin_text)
-    assert done.returncode == 0, done.stderr
-    return [json.loads(line) for line in done.stdout.splitlines()]
+    done = classify("".join(json.dumps(row.input) + "\n" for row in INTENT_ROWS))
+    assert done.returncode == 0, [line for line in done.lines if "error" in line]
+    return done.lines
 
 
 def same_instant(a, b):
@@ -56,82 +68,106 @@ def test_eval_row(eval_answers, index):
 
 
 def test_follow_up_at_carries_the_offset_of_the_given_zone():
-    line = {"text": "call me tomorrow at 3pm", "now": "2026-03-06T15:00:00+00:00",
-            "timezone": "America/New_York"}
-    done = run_command(json.dumps(line) + "\n")
+    line = {"text": "call me tomorrow at 3pm", "now": "2026-03-06T15:00:00+00:00", "timezone": "America/New_York"}
+    done = classify(json.dumps(line) + "\n")
     assert done.returncode == 0
-    assert json.loads(done.stdout) == {"intent": "specific_time",
-                                       "follow_up_at": "2026-03-07T15:00:00-05:00"}
+    assert done.lines == [{"intent": "specific_time", "follow_up_at": "2026-03-07T15:00:00-05:00"}]
 
 
 def test_history_and_booking_link_are_read():
     lines = [
-        {"text": "done", "now": "2026-03-06T10:00:00-05:00", "timezone": "America/New_York",
-         "booking_link": "https://example.com/ana",
-         "history": [{"direction": "outbound", "text": "Pick a time: https://example.com/ana"}]},
-        {"text": "yes", "now": "2026-03-06T10:00:00-05:00", "timezone": "America/New_York",
-         "history": [{"direction": "inbound", "text": "can you call me?"},
-                     {"direction": "outbound", "text": "Sure! Would 4pm work?"}]},
+        {
+            "text": "done",
+            "now": "2026-03-06T10:00:00-05:00",
+            "timezone": "America/New_York",
+            "booking_link": "https://example.com/ana",
+            "history": [{"direction": "outbound", "text": "Pick a time: https://example.com/ana"}],
+        },
+        {
+            "text": "yes",
+            "now": "2026-03-06T10:00:00-05:00",
+            "timezone": "America/New_York",
+            "history": [
+                {"direction": "inbound", "text": "can you call me?"},
+                {"direction": "outbound", "text": "Sure! Would 4pm work?"},
+            ],
+        },
     ]
-    done = run_command("".join(json.dumps(x) + "\n" for x in lines))
-    assert done.returncode == 0, done.stderr
-    assert [json.loads(x) for x in done.stdout.splitlines()] == [
+    done = classify("".join(json.dumps(x) + "\n" for x in lines))
+    assert done.returncode == 0
+    assert done.lines == [
         {"intent": "booked", "follow_up_at": None},
         {"intent": "specific_time", "follow_up_at": "2026-03-06T16:00:00-05:00"},
     ]
 
 
 GOOD = {"text": "call me at 3", "now": "2026-03-06T10:00:00-05:00", "timezone": "America/New_York"}
+GOOD_ANSWER = {"intent": "specific_time", "follow_up_at": "2026-03-06T15:00:00-05:00"}
 
 
-@pytest.mark.parametrize("line, field", [
-    ("{not json", "JSON"),
-    ("[1, 2]", "object"),
-    (json.dumps({**GOOD, "text": None}), '"text"'),
-    (json.dumps({k: v for k, v in GOOD.items() if k != "text"}), '"text"'),
-    (json.dumps({k: v for k, v in GOOD.items() if k != "now"}), '"now"'),
-    (json.dumps({**GOOD, "now": "yesterday"}), '"now"'),
-    (json.dumps({**GOOD, "now": "2026-03-06T10:00:00"}), '"now"'),  # naive
-    (json.dumps({k: v for k, v in GOOD.items() if k != "timezone"}), '"timezone"'),
-    (json.dumps({**GOOD, "timezone": "Mars/Olympus"}), '"timezone"'),
-    (json.dumps({**GOOD, "history": "hi"}), '"history"'),
-    (json.dumps({**GOOD, "history": [{"direction": "sideways", "text": "x"}]}), '"history[0]"'),
-    (json.dumps({**GOOD, "history": [{"direction": "outbound"}]}), '"history[0]"'),
-])
+def between_good_lines(line: str) -> str:
+    return json.dumps(GOOD) + "\n" + line + "\n" + json.dumps(GOOD) + "\n"
+
+
+@pytest.mark.parametrize(
+    "line, field",
+    [
+        ("{not json", "JSON"),
+        ("[1, 2]", "object"),
+        (json.dumps({**GOOD, "text": None}), '"text"'),
+        (json.dumps({k: v for k, v in GOOD.items() if k != "text"}), '"text"'),
+        (json.dumps({k: v for k, v in GOOD.items() if k != "now"}), '"now"'),
+        (json.dumps({**GOOD, "now": "yesterday"}), '"now"'),
+        (json.dumps({**GOOD, "now": "2026-03-06T10:00:00"}), '"now"'),  # naive
+        (json.dumps({k: v for k, v in GOOD.items() if k != "timezone"}), '"timezone"'),
+        (json.dumps({**GOOD, "timezone": "Mars/Olympus"}), '"timezone"'),
+        (json.dumps({**GOOD, "history": "hi"}), '"history"'),
+        (json.dumps({**GOOD, "history": [{"direction": "sideways", "text": "x"}]}), '"history[0]"'),
+        (json.dumps({**GOOD, "history": [{"direction": "outbound"}]}), '"history[0]"'),
+    ],
+)
 def test_malformed_line_gets_an_error_naming_the_field(line, field):
-    stdin_text = json.dumps(GOOD) + "\n" + line + "\n" + json.dumps(GOOD) + "\n"
-    done = run_command(stdin_text)
+    done = classify(between_good_lines(line))
+    assert done.returncode == 1
+    assert len(done.lines) == 3
+    assert done.lines[0] == done.lines[2] == GOOD_ANSWER
+    assert set(done.lines[1]) == {"error"} and field in done.lines[1]["error"]
+
+
+def test_a_malformed_line_on_stdin_exits_1_with_its_error_line_and_one_line_on_stderr():
+    done = run_manage("classify", stdin=between_good_lines(json.dumps({**GOOD, "timezone": "Mars/Olympus"})))
     assert done.returncode == 1
     out = [json.loads(x) for x in done.stdout.splitlines()]
     assert len(out) == 3
-    assert out[0] == out[2] == {"intent": "specific_time", "follow_up_at": "2026-03-06T15:00:00-05:00"}
-    assert set(out[1]) == {"error"} and field in out[1]["error"]
+    assert out[0] == out[2] == GOOD_ANSWER
+    assert set(out[1]) == {"error"} and '"timezone"' in out[1]["error"]
+    assert len(done.stderr.strip().splitlines()) == 1 and "malformed" in done.stderr, done.stderr
 
 
 def test_blank_lines_are_ignored_and_all_good_exits_zero():
-    done = run_command("\n" + json.dumps(GOOD) + "\n   \n\n" + json.dumps(GOOD) + "\n")
+    done = classify("\n" + json.dumps(GOOD) + "\n   \n\n" + json.dumps(GOOD) + "\n")
     assert done.returncode == 0
-    assert len(done.stdout.splitlines()) == 2
+    assert len(done.lines) == 2
 
 
 def test_an_eval_row_is_read_as_its_input():
     row = OWN_INTENT_ROWS[0]
-    done = run_command(json.dumps({"input": row.input, "expect": row.expect}) + "\n")
+    done = classify(json.dumps({"input": row.input, "expect": row.expect}) + "\n")
     assert done.returncode == 0
-    assert json.loads(done.stdout)["intent"] == row.expect["intent"]
+    assert done.lines[0]["intent"] == row.expect["intent"]
 
 
 def test_command_needs_no_database(tmp_path):
     unreachable = f"sqlite:///{tmp_path / 'missing-dir' / 'db.sqlite3'}"
-    done = run_command(json.dumps(GOOD) + "\n", DATABASE_URL=unreachable)
+    done = run_manage("classify", stdin=json.dumps(GOOD) + "\n", env=process_env(DATABASE_URL=unreachable))
     assert done.returncode == 0, done.stderr
+    assert [json.loads(x) for x in done.stdout.splitlines()] == [GOOD_ANSWER]
     assert not (tmp_path / "missing-dir").exists()
 
 
 def test_call_command_with_stdin():
     out = io.StringIO()
     call_command("classify", stdin=io.StringIO(json.dumps(GOOD) + "\n"), stdout=out)
-    assert json.loads(out.getvalue()) == {"intent": "specific_time",
-                                          "follow_up_at": "2026-03-06T15:00:00-05:00"}
+    assert json.loads(out.getvalue()) == GOOD_ANSWER
     with pytest.raises(CommandError):
         call_command("classify", stdin=io.StringIO("oops\n"), stdout=io.StringIO())

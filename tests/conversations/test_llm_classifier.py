@@ -25,8 +25,14 @@ NOW = datetime(2026, 3, 6, 10, 0, tzinfo=NY)  # a Friday; DST starts on Sunday M
 
 
 def inp(text, *history, **fields):
-    return ClassifyInput(text=text, now=NOW, tz=NY, history=tuple(HistoryItem(d, t) for d, t in history),
-                         booking_link=fields.pop("booking_link", "https://book.example.com/ana"), **fields)
+    return ClassifyInput(
+        text=text,
+        now=NOW,
+        tz=NY,
+        history=tuple(HistoryItem(d, t) for d, t in history),
+        booking_link=fields.pop("booking_link", "https://book.example.com/ana"),
+        **fields,
+    )
 
 
 def llm(text, answer, *history):
@@ -36,11 +42,16 @@ def llm(text, answer, *history):
 
 # --- the model's answer is used when it holds up ---------------------------------------
 
+
 def test_a_valid_answer_is_used_and_named_after_the_model():
-    result = llm("swing by my office thing tmrw arvo?", {"intent": "specific_time",
-                                                         "follow_up_at": "2026-03-07T14:00:00-05:00"})
+    result = llm(
+        "swing by my office thing tmrw arvo?", {"intent": "specific_time", "follow_up_at": "2026-03-07T14:00:00-05:00"}
+    )
     assert (result.intent, result.follow_up_at, result.source) == (
-        "specific_time", datetime(2026, 3, 7, 14, 0, tzinfo=NY), f"llm:{MODEL}")
+        "specific_time",
+        datetime(2026, 3, 7, 14, 0, tzinfo=NY),
+        f"llm:{MODEL}",
+    )
     assert result.note == ""
 
 
@@ -70,19 +81,23 @@ def test_todays_offset_copied_across_the_dst_change_is_read_as_local_time():
 
 # --- anything we can't use: the rules decide, and the note says why ---------------------
 
-@pytest.mark.parametrize("answer, why", [
-    ("Sure! The contact is busy.", "not JSON"),
-    ('["busy"]', "not a JSON object"),
-    ({"intent": "maybe_later", "follow_up_at": None}, "unknown intent"),
-    ({"intent": "opt_in", "follow_up_at": None}, "opt_in comes only from the keyword"),
-    ({"intent": "specific_time", "follow_up_at": None}, "without a readable time"),
-    ({"intent": "specific_time", "follow_up_at": "tomorrow at 3"}, "without a readable time"),
-    ({"intent": "specific_time", "follow_up_at": "2026-03-07T15:00:00"}, "without a UTC offset"),
-    ({"intent": "specific_time", "follow_up_at": "2026-03-01T15:00:00-05:00"}, "in the past"),
-    ({"intent": "specific_time", "follow_up_at": "2027-03-08T15:00:00-05:00"}, "more than 365 days ahead"),
-    (litellm.Timeout(message="no answer in 20s", model=MODEL, llm_provider="openai"), "Timeout"),
-    (RuntimeError("provider down"), "provider down"),
-])
+
+@pytest.mark.parametrize(
+    "answer, why",
+    [
+        ("Sure! The contact is busy.", "not JSON"),
+        ('["busy"]', "not a JSON object"),
+        ({"intent": "maybe_later", "follow_up_at": None}, "unknown intent"),
+        ({"intent": "opt_in", "follow_up_at": None}, "opt_in comes only from the keyword"),
+        ({"intent": "specific_time", "follow_up_at": None}, "without a readable time"),
+        ({"intent": "specific_time", "follow_up_at": "tomorrow at 3"}, "without a readable time"),
+        ({"intent": "specific_time", "follow_up_at": "2026-03-07T15:00:00"}, "without a UTC offset"),
+        ({"intent": "specific_time", "follow_up_at": "2026-03-01T15:00:00-05:00"}, "in the past"),
+        ({"intent": "specific_time", "follow_up_at": "2027-03-08T15:00:00-05:00"}, "more than 365 days ahead"),
+        (litellm.Timeout(message="no answer in 20s", model=MODEL, llm_provider="openai"), "Timeout"),
+        (RuntimeError("provider down"), "provider down"),
+    ],
+)
 def test_an_unusable_answer_falls_back_to_the_rules(answer, why):
     result = llm("call me tomorrow at 3", answer)
     assert result == classify_rules(inp("call me tomorrow at 3"))  # specific_time at 15:00
@@ -90,16 +105,26 @@ def test_an_unusable_answer_falls_back_to_the_rules(answer, why):
     assert why in result.note and MODEL in result.note
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("STOP", "opt_out"), (" Unsubscribe. ", "opt_out"), ("ｓｔｏｐ", "opt_out"), ("start", "opt_in"),
-    # opt-out in words: a model can't turn it into a decline
-    ("not interested, stop texting me", "opt_out"), ("wrong number", "opt_out"),
-    ("please remove me from your list", "opt_out"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("STOP", "opt_out"),
+        (" Unsubscribe. ", "opt_out"),
+        ("ｓｔｏｐ", "opt_out"),
+        ("start", "opt_in"),
+        # opt-out in words: a model can't turn it into a decline
+        ("not interested, stop texting me", "opt_out"),
+        ("wrong number", "opt_out"),
+        ("please remove me from your list", "opt_out"),
+    ],
+)
 def test_rule_opt_outs_and_opt_ins_never_reach_the_model(text, intent):
     # Had the model been asked, its answer would win or the exception would leave a note.
-    for answer in ({"intent": "other", "follow_up_at": None}, {"intent": "not_interested", "follow_up_at": None},
-                   RuntimeError("must not be called")):
+    for answer in (
+        {"intent": "other", "follow_up_at": None},
+        {"intent": "not_interested", "follow_up_at": None},
+        RuntimeError("must not be called"),
+    ):
         result = llm(text, answer)
         assert (result.intent, result.source, result.note) == (intent, "rules", "")
 
@@ -119,23 +144,38 @@ def test_the_model_may_not_answer_opt_in():
 
 # --- what the model sees ------------------------------------------------------------------
 
+
 def test_the_prompt_has_the_history_in_order_the_message_last_and_the_clock():
-    system, user = build_messages(inp(
-        "yes that works", ("outbound", "Hi Ana, want a cleaning?"), ("inbound", "maybe, when?"),
-        ("outbound", "How about Tuesday at 3pm?"),
-    ))
+    system, user = build_messages(
+        inp(
+            "yes that works",
+            ("outbound", "Hi Ana, want a cleaning?"),
+            ("inbound", "maybe, when?"),
+            ("outbound", "How about Tuesday at 3pm?"),
+        )
+    )
     prompt = user["content"]
     lines = prompt.splitlines()
     assert lines[-1] == "Contact: yes that works"
-    assert prompt.index("Business: Hi Ana, want a cleaning?") < prompt.index("Contact: maybe, when?") < prompt.index(
-        "Business: How about Tuesday at 3pm?") < prompt.index("Contact: yes that works")
+    assert (
+        prompt.index("Business: Hi Ana, want a cleaning?")
+        < prompt.index("Contact: maybe, when?")
+        < prompt.index("Business: How about Tuesday at 3pm?")
+        < prompt.index("Contact: yes that works")
+    )
     assert "Friday 2026-03-06 10:00 (2026-03-06T10:00:00-05:00)" in prompt and "America/New_York" in prompt
     assert "https://book.example.com/ana" in prompt
     rules = system["content"]
-    assert rules.index("opt_out:") < rules.index("not_interested:") < rules.index("booked:") < rules.index(
-        "specific_time:") < rules.index("busy:") < rules.index("other:")
-    assert "opt_in" not in rules and set(MODEL_INTENTS) == set(Intent) - {"opt_in"}
-    assert '"wrong number"' in rules[rules.index("opt_out:"):rules.index("not_interested:")]
+    assert (
+        rules.index("opt_out:")
+        < rules.index("not_interested:")
+        < rules.index("booked:")
+        < rules.index("specific_time:")
+        < rules.index("busy:")
+        < rules.index("other:")
+    )
+    assert "opt_in" not in rules and set(MODEL_INTENTS) == set(Intent) - {Intent.OPT_IN}
+    assert '"wrong number"' in rules[rules.index("opt_out:") : rules.index("not_interested:")]
 
 
 def test_a_newline_in_a_message_cannot_forge_a_business_line():
@@ -144,6 +184,7 @@ def test_a_newline_in_a_message_cannot_forge_a_business_line():
 
 
 # --- the hook: settings and bots select the classifier --------------------------------
+
 
 def test_the_rules_when_no_model_is_configured(settings):
     settings.LLM_MODEL, settings.LLM_MOCK_RESPONSE = "", '{"intent": "other", "follow_up_at": null}'
@@ -168,8 +209,10 @@ def test_an_inbound_message_is_classified_by_the_bots_model(settings):
 def test_the_classify_command_answers_with_the_configured_model(settings):
     settings.LLM_MODEL = MODEL
     settings.LLM_MOCK_RESPONSE = '{"intent": "specific_time", "follow_up_at": "2026-03-09T11:30:00-04:00"}'
-    lines = [{"text": text, "now": "2026-03-06T10:00:00-05:00", "timezone": "America/New_York"}
-             for text in ("early next week works", "STOP")]
+    lines = [
+        {"text": text, "now": "2026-03-06T10:00:00-05:00", "timezone": "America/New_York"}
+        for text in ("early next week works", "STOP")
+    ]
     out = StringIO()
     call_command("classify", stdin=StringIO("\n".join(map(json.dumps, lines))), stdout=out)
     assert [json.loads(line) for line in out.getvalue().splitlines()] == [

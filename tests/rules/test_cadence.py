@@ -10,7 +10,10 @@ NY = ZoneInfo("America/New_York")
 
 def test_a_cadence_reads_as_typed():
     assert parse_cadence("5m, 15m, 2h, 1d") == [
-        Delay(5, "minutes"), Delay(15, "minutes"), Delay(2, "hours"), Delay(1, "days")
+        Delay(5, "minutes"),
+        Delay(15, "minutes"),
+        Delay(2, "hours"),
+        Delay(1, "days"),
     ]
     assert parse_cadence("5m 15m") == parse_cadence("5 min, 15 mins") == parse_cadence(" 5M,15M ")
     assert format_cadence(parse_cadence("30 minutes, 2 hours, 3 days, 1 week")) == "30m, 2h, 3d, 1w"
@@ -81,29 +84,32 @@ def test_steps_are_counted_from_step_1():
     assert minutes("stopped_replying", "1w") == [0]
 
 
-@pytest.mark.parametrize("kind, cadence, expected", [
-    # Within an hour: offsets up to and including 60 minutes; more than 3 warns.
-    ("stopped_replying", "5m, 20m, 20m", None),  # 3 within the hour
-    ("stopped_replying", "5m, 20m, 20m, 20m", "4 follow-ups within an hour"),  # the 4th at exactly 60 min
-    ("stopped_replying", "5m, 20m, 20m, 21m", None),  # the 4th at 61 min
-    ("busy", "3h, 1m, 1m, 1m", "4 follow-ups within an hour"),  # a long first wait does not count
-    ("specific_time", "20m, 20m, 20m", "4 follow-ups within an hour"),  # the requested time is one of them
-    ("specific_time", "20m, 20m", None),
-    # Within a day: offsets up to and including 24 hours (a day delay is 24 h); more than 5 warns.
-    ("stopped_replying", "1h, 2h, 2h, 2h, 2h", None),  # 5 within the day
-    ("stopped_replying", "1h, 2h, 2h, 2h, 2h, 16h", "6 follow-ups within a day"),  # the 6th at exactly 24 h
-    ("stopped_replying", "1h, 2h, 2h, 2h, 2h, 961m", None),  # the 6th at 24 h 1 min
-    ("busy", "1h, 1d, 1d, 1d, 1d, 1d, 1d, 1d, 1d, 1d", None),  # ten steps, one a day: gentle
-    ("specific_time", "1h, 1h, 1h, 1h, 1h", "6 follow-ups within a day"),
-    # Both: the hour is named first.
-    ("stopped_replying", "1m, 1m, 1m, 1m, 1m, 1m", "6 follow-ups within an hour"),
-])
+@pytest.mark.parametrize(
+    "kind, cadence, expected",
+    [
+        # Within an hour: offsets up to and including 60 minutes; more than 3 warns.
+        ("stopped_replying", "5m, 20m, 20m", None),  # 3 within the hour
+        ("stopped_replying", "5m, 20m, 20m, 20m", "4 follow-ups within an hour"),  # the 4th at exactly 60 min
+        ("stopped_replying", "5m, 20m, 20m, 21m", None),  # the 4th at 61 min
+        ("busy", "3h, 1m, 1m, 1m", "4 follow-ups within an hour"),  # a long first wait does not count
+        ("specific_time", "20m, 20m, 20m", "4 follow-ups within an hour"),  # the requested time is one of them
+        ("specific_time", "20m, 20m", None),
+        # Within a day: offsets up to and including 24 hours (a day delay is 24 h); more than 5 warns.
+        ("stopped_replying", "1h, 2h, 2h, 2h, 2h", None),  # 5 within the day
+        ("stopped_replying", "1h, 2h, 2h, 2h, 2h, 16h", "6 follow-ups within a day"),  # the 6th at exactly 24 h
+        ("stopped_replying", "1h, 2h, 2h, 2h, 2h, 961m", None),  # the 6th at 24 h 1 min
+        ("busy", "1h, 1d, 1d, 1d, 1d, 1d, 1d, 1d, 1d, 1d", None),  # ten steps, one a day: gentle
+        ("specific_time", "1h, 1h, 1h, 1h, 1h", "6 follow-ups within a day"),
+        # Both: the hour is named first.
+        ("stopped_replying", "1m, 1m, 1m, 1m, 1m, 1m", "6 follow-ups within an hour"),
+    ],
+)
 def test_spammy_cadences_are_warned_about(kind, cadence, expected):
     warning = spam_warning(kind, parse_cadence(cadence, allow_empty=True))
     if expected is None:
         assert warning is None
     else:
-        assert warning.startswith(f"This cadence sends {expected} of the first one.")
+        assert warning is not None and warning.startswith(f"This cadence sends {expected} of the first one.")
         assert "More than 3 within an hour, or more than 5 within a day, reads as spam" in warning
 
 

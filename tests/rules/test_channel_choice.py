@@ -1,14 +1,17 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from rules.channel_choice import choose_channel
 
-NOW = datetime(2026, 3, 6, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
 
 
 def choose(channel, *, switching=True, phone=True, last_inbound=NOW - timedelta(hours=1)):
     return choose_channel(
-        conversation_channel=channel, channel_switching=switching, has_phone=phone,
-        last_inbound_at=last_inbound, at=NOW,
+        conversation_channel=channel,
+        channel_switching=switching,
+        has_phone=phone,
+        last_inbound_at=last_inbound,
+        at=NOW,
     )
 
 

@@ -8,9 +8,18 @@ from rules.working_hours import parse_windows
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 6, 10, 0, tzinfo=NY)
 OK = DueState(
-    now=NOW, bot_active=True, scenario_enabled=True, conversation_stopped=False,
-    contact_wrote_since_planned=False, windows={}, tz=NY, conversation_channel="sms",
-    channel_switching=True, has_phone=True, last_inbound_at=NOW - timedelta(hours=1), opted_out=False,
+    now=NOW,
+    bot_active=True,
+    scenario_enabled=True,
+    conversation_stopped=False,
+    contact_wrote_since_planned=False,
+    windows={},
+    tz=NY,
+    conversation_channel="sms",
+    channel_switching=True,
+    has_phone=True,
+    last_inbound_at=NOW - timedelta(hours=1),
+    opted_out=False,
 )
 
 
@@ -21,7 +30,9 @@ def test_all_clear_sends_on_the_chosen_channel():
 
 def test_an_inactive_bot_skips():
     assert (decide(replace(OK, bot_active=False)).action, decide(replace(OK, bot_active=False)).reason) == (
-        "skip", "bot_inactive")
+        "skip",
+        "bot_inactive",
+    )
 
 
 def test_hours_changed_since_planning_defers_to_the_next_window():
@@ -58,8 +69,11 @@ def test_outside_the_contact_hours_defers_to_their_opening():
 
 def test_no_instant_in_both_hours_within_7_days_of_the_due_time_skips():
     # The bot works 02:00-03:00 New York; the contact (New York too) only 08:00-21:00.
-    state = replace(OK, windows=parse_windows({d: [["02:00", "03:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}),
-                    contact_window=(time(8), time(21)))
+    state = replace(
+        OK,
+        windows=parse_windows({d: [["02:00", "03:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}),
+        contact_window=(time(8), time(21)),
+    )
     decision = decide(state)
     assert (decision.action, decision.reason) == ("skip", "no_sending_window")
 

@@ -15,8 +15,9 @@ WEEKDAYS_8_18 = parse_windows({d: [["08:00", "18:00"]] for d in ("mon", "tue", "
 
 
 def sending(due, *, working=None, bot_tz=NY, contact=(time(8), time(21)), contact_tz=NY, not_before=None):
-    return next_sending_time(due, working=working or {}, bot_tz=bot_tz, contact_window=contact,
-                             contact_tz=contact_tz, not_before=not_before)
+    return next_sending_time(
+        due, working=working or {}, bot_tz=bot_tz, contact_window=contact, contact_tz=contact_tz, not_before=not_before
+    )
 
 
 def test_the_contracts_example_a_contact_in_los_angeles():

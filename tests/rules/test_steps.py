@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 from rules.cadence import parse_cadence
 from rules.steps import first_due, next_due, steps_total
+from tests.support.checks import present
 
 NY = ZoneInfo("America/New_York")
 T = datetime(2026, 3, 6, 10, 0, tzinfo=NY)
@@ -23,6 +24,7 @@ def test_specific_time_starts_at_the_requested_time_and_the_cadence_follows():
     requested = datetime(2026, 3, 7, 15, 0, tzinfo=NY)
     assert steps_total("specific_time", delays) == 2
     assert first_due("specific_time", delays, requested, NY) == requested
-    assert next_due("specific_time", delays, 1, requested, NY).astimezone(NY).isoformat() == "2026-03-08T15:00:00-04:00"
+    second = present(next_due("specific_time", delays, 1, requested, NY))
+    assert second.astimezone(NY).isoformat() == "2026-03-08T15:00:00-04:00"
     assert next_due("specific_time", delays, 2, requested, NY) is None
     assert steps_total("specific_time", []) == 1

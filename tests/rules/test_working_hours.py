@@ -11,8 +11,8 @@ WEEKDAYS_8_TO_5 = parse_windows({d: [["08:00", "17:00"]] for d in ("mon", "tue",
 WITH_LUNCH = parse_windows({"mon": [["08:00", "12:00"], ["13:00", "18:00"]], "sat": [["09:00", "13:00"]]})
 
 
-def ny(*args):
-    return datetime(*args, tzinfo=NY)
+def ny(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=NY)
 
 
 def test_no_windows_means_always_open():

@@ -3,14 +3,12 @@ one batch of due follow-ups together through the real Twilio SDK (pointed at the
 Twilio server), each follow-up exactly once. With the ORM broker, and with Redis as the
 broker and the pacing store when a redis-server binary is there (CI installs it)."""
 
-import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import tempfile
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,21 +16,15 @@ import pytest
 from scheduling.models import FollowUp
 from tests.factories import make_bot, make_due_follow_ups
 from tests.support import twilio_harness
-from tests.test_end_to_end import database_url, wait_for
+from tests.support.cluster import kill_group, start_cluster
+from tests.support.processes import free_port, twilio_env, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 ROWS = 400
 # Each cluster sends from its own number (TWILIO_SMS_FROM), so the test Twilio server
 # tells which process sent what. Short codes: 100 segments/s each, pacing is no limit here.
 NUMBERS = ("55501", "55502")
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(params=["orm", "redis"])
@@ -44,8 +36,11 @@ def broker(request):
     if binary is None:
         pytest.skip("no redis-server on this machine (CI installs Debian's redis-server)")
     port, workdir = free_port(), tempfile.mkdtemp(prefix="followups-redis-")
-    redis = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                              "--dir", workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    redis = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     wait_for(lambda: _answers(port), seconds=20, what="redis-server to start")
     yield url
@@ -63,37 +58,44 @@ def _answers(port) -> bool:
         return False
 
 
-def start_cluster(number, twilio, redis_url, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ, "DATABASE_URL": database_url(), "FOLLOWUP_SENDER": "live", "LLM_MODEL": "",
-        "TWILIO_ACCOUNT_SID": twilio.account_sid, "TWILIO_AUTH_TOKEN": twilio.auth_token,
-        "TWILIO_API_BASE": twilio.base_url, "TWILIO_SMS_FROM": number, "PUBLIC_BASE_URL": "",
-        "REDIS_URL": redis_url, "Q_WORKERS": "1", "DISPATCH_INTERVAL_SECONDS": "1",
-        "DISPATCH_BATCH_SIZE": "20", "DISPATCH_SEND_CONCURRENCY": "8",
-    }
-    with open(log, "w") as out:
-        return subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+def dispatcher_started(log: Path) -> bool:
+    return "dispatcher started" in log.read_text()
+
+
+def cluster_env(number, twilio, redis_url) -> dict[str, str]:
+    return twilio_env(
+        twilio,
+        LLM_MODEL="",
+        TWILIO_SMS_FROM=number,
+        PUBLIC_BASE_URL="",
+        REDIS_URL=redis_url,
+        Q_WORKERS="1",
+        DISPATCH_INTERVAL_SECONDS="1",
+        DISPATCH_BATCH_SIZE="20",
+        DISPATCH_SEND_CONCURRENCY="8",
+    )
 
 
 def test_two_cluster_processes_share_the_work_and_send_each_follow_up_once(broker, tmp_path):
     bot = make_bot(name="Scale Dental", cadences={"stopped_replying": "5m", "busy": None, "specific_time": None})
     with twilio_harness.running_twilio_server(process=True, latency=0.05, concurrency=100) as twilio:
-        clusters = [start_cluster(n, twilio, broker, tmp_path / f"cluster-{n}.log") for n in NUMBERS]
+        logs = {n: tmp_path / f"cluster-{n}.log" for n in NUMBERS}
+        clusters = [start_cluster(cluster_env(n, twilio, broker), log=log) for n, log in logs.items()]
         try:
-            for n in NUMBERS:
-                wait_for(lambda: "dispatcher started" in (tmp_path / f"cluster-{n}.log").read_text(),
-                         seconds=60, what=f"cluster {n}'s dispatcher")
+            for n, log in logs.items():
+                wait_for(partial(dispatcher_started, log), seconds=60, what=f"cluster {n}'s dispatcher")
             ids = set(make_due_follow_ups(ROWS, bot=bot, phone_prefix="+1777"))
-            wait_for(lambda: not FollowUp.objects.filter(status__in=["pending", "sending"]).exists(),
-                     seconds=120, what="every follow-up to be dispatched")
+            wait_for(
+                lambda: not FollowUp.objects.filter(status__in=["pending", "sending"]).exists(),
+                seconds=120,
+                what="every follow-up to be dispatched",
+            )
         finally:
             for cluster in clusters:  # nothing is left to send: no need to wait for a clean stop
-                os.killpg(cluster.pid, signal.SIGKILL)
-                cluster.wait(timeout=10)
+                kill_group(cluster)
         stats = twilio.stats()
-    logs = "\n".join((tmp_path / f"cluster-{n}.log").read_text()[-2000:] for n in NUMBERS)
-    assert set(FollowUp.objects.values_list("status", flat=True)) == {"sent"}, logs
+    tails = "\n".join(log.read_text()[-2000:] for log in logs.values())
+    assert set(FollowUp.objects.values_list("status", flat=True)) == {"sent"}, tails
     assert set(FollowUp.objects.values_list("id", flat=True)) == ids
     to_counts = Counter(m["to"] for m in stats["messages"])
     assert len(to_counts) == ROWS and max(to_counts.values()) == 1 and stats["duplicates"] == 0

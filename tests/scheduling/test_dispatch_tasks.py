@@ -40,6 +40,15 @@ def test_the_loop_makes_a_pass_every_interval_for_its_duration(settings, monkeyp
 
 def test_a_pass_reports_what_it_did():
     assert tasks.dispatch() == {
-        "claimed": 0, "sent": 0, "skipped": 0, "cancelled": 0, "deferred": 0, "failed": 0, "released": 0,
-        "outcome_unknown": 0, "retried": 0, "paced": 0, "lost": 0,
+        "claimed": 0,
+        "sent": 0,
+        "skipped": 0,
+        "cancelled": 0,
+        "deferred": 0,
+        "failed": 0,
+        "released": 0,
+        "outcome_unknown": 0,
+        "retried": 0,
+        "paced": 0,
+        "lost": 0,
     }

@@ -12,22 +12,11 @@ from scheduling.claims import hand_over
 from scheduling.dispatch import claim, dispatch_due
 from scheduling.models import FollowUp
 from tests.factories import at, clock, make_bot, make_conversation
+from tests.support.checks import present
+from tests.support.engine import due_follow_up, outcomes, pending, run_until
 
 pytestmark = pytest.mark.django_db
 S = FollowUp.Status
-
-
-def pending(conversation):
-    return list(conversation.follow_ups.filter(status=S.PENDING))
-
-
-def run_until(conversation, c, until, sender):
-    """Dispatch each due follow-up at its planned time, as the periodic dispatcher would."""
-    while (nxt := conversation.follow_ups.filter(status=S.PENDING).order_by("planned_at").first()) and (
-        nxt.planned_at <= at(until)
-    ):
-        c.set(nxt.planned_at)
-        dispatch_due(c, sender=sender)
 
 
 def test_consecutive_outbound_messages_move_the_plan_instead_of_stacking_it():
@@ -37,7 +26,7 @@ def test_consecutive_outbound_messages_move_the_plan_instead_of_stacking_it():
     events.record_outbound(conversation, "Want to book?", clock=c)
     [follow_up] = pending(conversation)
     assert (follow_up.step, follow_up.planned_at) == (1, at("2026-03-06T10:08:00-05:00"))
-    assert follow_up.trigger_message.text == "Want to book?"
+    assert present(follow_up.trigger_message).text == "Want to book?"
     assert not conversation.follow_ups.filter(status=S.CANCELLED).exists()
 
 
@@ -84,9 +73,7 @@ def test_a_contact_still_opted_out_is_skipped_not_messaged():
     events.record_outbound(conversation, "Cleanings start at $80.", clock=c)
     run_until(conversation, c, "2026-03-07T00:00:00-05:00", sender)
     assert sender.sent == []
-    assert [(f.step, f.status, f.reason) for f in conversation.follow_ups.order_by("id")] == [
-        (1, S.SKIPPED, "opted_out"), (2, S.SKIPPED, "opted_out")
-    ]
+    assert outcomes(conversation) == [(1, S.SKIPPED, "opted_out"), (2, S.SKIPPED, "opted_out")]
 
 
 def test_while_the_bot_is_off_each_due_step_is_skipped_and_the_cadence_runs_on():
@@ -96,9 +83,8 @@ def test_while_the_bot_is_off_each_due_step_is_skipped_and_the_cadence_runs_on()
     run_until(conversation, c, "2026-03-06T10:05:00-05:00", sender)
     events.set_bot_active(conversation.bot, True)
     run_until(conversation, c, "2026-03-07T00:00:00-05:00", sender)
-    rows = conversation.follow_ups.order_by("id")
-    assert [(f.step, f.status, f.reason) for f in rows] == [(1, S.SKIPPED, "bot_inactive"), (2, S.SENT, "")]
-    assert rows[1].sent_message.at == at("2026-03-06T10:20:00-05:00")
+    assert outcomes(conversation) == [(1, S.SKIPPED, "bot_inactive"), (2, S.SENT, "")]
+    assert present(conversation.follow_ups.get(step=2).sent_message).at == at("2026-03-06T10:20:00-05:00")
 
 
 def test_disabled_scenarios_plan_nothing():
@@ -159,9 +145,8 @@ def test_a_refused_send_is_failed_with_the_provider_reason_and_the_cadence_stops
 
 
 def test_a_claim_is_exclusive_and_a_crashed_claim_never_handed_over_is_sent_by_another():
-    conversation, c, sender = make_conversation(), clock(), RecordingSender()
-    events.record_outbound(conversation, "Hi Ana!", clock=c)
-    c.set(at("2026-03-06T10:05:00-05:00"))
+    _, c = due_follow_up()
+    sender = RecordingSender()
     assert len(claim(c.now(), "worker-a", 10)) == 1
     assert claim(c.now(), "worker-b", 10) == []  # already claimed: nobody else gets it
     c.set(c.now() + timedelta(minutes=3))  # worker-a crashed before handing it over
@@ -170,9 +155,8 @@ def test_a_claim_is_exclusive_and_a_crashed_claim_never_handed_over_is_sent_by_a
 
 
 def test_a_crashed_claim_handed_over_is_never_resent():
-    conversation, c, sender = make_conversation(), clock(), RecordingSender()
-    events.record_outbound(conversation, "Hi Ana!", clock=c)
-    c.set(at("2026-03-06T10:05:00-05:00"))
+    conversation, c = due_follow_up()
+    sender = RecordingSender()
     [claimed_id] = claim(c.now(), "worker-a", 10)
     assert hand_over(claimed_id, "worker-a", c.now())  # then worker-a crashed mid-call
     c.set(c.now() + timedelta(minutes=3))
@@ -204,6 +188,12 @@ def test_the_database_refuses_two_pending_follow_ups_in_one_conversation():
     first = pending(conversation)[0]
     with pytest.raises(IntegrityError), transaction.atomic():
         FollowUp.objects.create(
-            conversation=conversation, scenario=first.scenario, kind=first.kind, step=1, steps_total=2,
-            due_at=first.due_at, planned_at=first.planned_at, created_at=c.now(),
+            conversation=conversation,
+            scenario=first.scenario,
+            kind=first.kind,
+            step=1,
+            steps_total=2,
+            due_at=first.due_at,
+            planned_at=first.planned_at,
+            created_at=c.now(),
         )

@@ -27,15 +27,13 @@ from django.db.utils import InterfaceError
 from django.utils import timezone
 
 from channels_out.senders.console import RecordingSender
-from conversations.models import Contact, Conversation
 from scheduling.clock import VirtualClock
 from scheduling.dispatch import dispatch_due, sweep_stale_claims
 from scheduling.models import FollowUp
 from tests.factories import make_due_follow_ups
 from tests.support.cluster import start_cluster, stop_cluster
-from tests.test_end_to_end import database_url
+from tests.support.processes import REPO, process_env, twilio_env, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 Status = FollowUp.Status
 
 pytestmark = [
@@ -43,22 +41,12 @@ pytestmark = [
     pytest.mark.skipif(
         not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
         reason="fault tests need PostgreSQL (SKIP LOCKED claims by concurrent processes, a server to restart); "
-               "run with DATABASE_URL=postgres://...",
+        "run with DATABASE_URL=postgres://...",
     ),
 ]
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def wait_for(condition, *, seconds, what, interval=0.05):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {seconds}s waiting for {what}")
 
 
 def read_ids(path: Path) -> list[int]:
@@ -79,6 +67,15 @@ def sweep_after(seconds: float):
 
 def statuses() -> Counter:
     return Counter(FollowUp.objects.values_list("status", flat=True))
+
+
+def finished_rows() -> dict[int, str]:
+    """Checks that every row has an outcome (none pending or sending: sent or failed); the
+    failed ones' reasons, by id."""
+    counts = statuses()
+    assert counts[Status.PENDING] == 0 and counts[Status.SENDING] == 0, counts
+    assert set(counts) <= {Status.SENT, Status.FAILED}, counts
+    return dict(FollowUp.objects.filter(status=Status.FAILED).values_list("id", "reason"))
 
 
 def stop(process: subprocess.Popen, *, grace=30):
@@ -122,7 +119,7 @@ def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(
     ids = set(make_due_follow_ups(ROWS))
     assert len(ids) == ROWS
 
-    env = {**os.environ, "DATABASE_URL": database_url(), "FOLLOWUP_SENDER": "console", "LLM_MODEL": ""}
+    env = process_env(FOLLOWUP_SENDER="console", LLM_MODEL="")
     files = [sent_dir / f"sent-{n}.txt" for n in range(WORKERS)]
     processes = []
     for n, path in enumerate(files):
@@ -131,8 +128,7 @@ def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(
         # handed over when it dies; the survivors send in parallel.
         args += ["--hang-after", str(HANG_AFTER), "--concurrency", "1"] if n == 0 else ["--concurrency", "4"]
         with open(tmp_path / f"worker-{n}.out", "w") as out, open(tmp_path / f"worker-{n}.err", "w") as err:
-            processes.append(subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=err,
-                                              start_new_session=True))
+            processes.append(subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=err, start_new_session=True))
     victim, survivors = processes[0], processes[1:]
 
     def output(n):
@@ -141,8 +137,12 @@ def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(
     try:
         # The victim is inside a provider call that "succeeded" (its line is on disk) while
         # the rest of its batch is still claimed: kill it there, with no chance to clean up.
-        wait_for(lambda: len(read_ids(files[0])) >= HANG_AFTER or victim.poll() is not None,
-                 seconds=90, what="the victim to reach its hanging send")
+        wait_for(
+            lambda: len(read_ids(files[0])) >= HANG_AFTER or victim.poll() is not None,
+            seconds=90,
+            what="the victim to reach its hanging send",
+            interval=0.05,
+        )
         assert victim.poll() is None, "the victim finished before it could be killed: " + output(0)[1]
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(timeout=10)
@@ -191,10 +191,7 @@ def test_four_dispatchers_one_killed_mid_batch_send_each_follow_up_at_most_once(
     report, sweep_sender = sweep_after(settings.SEND_OUTCOME_TIMEOUT_SECONDS + 60)
     assert report.outcome_unknown == len(handed) and sweep_sender.sent == [], "the sweep resent something"
 
-    counts = statuses()
-    assert counts[Status.PENDING] == 0 and counts[Status.SENDING] == 0, counts
-    assert set(counts) <= {Status.SENT, Status.FAILED}, counts
-    failed = dict(FollowUp.objects.filter(status=Status.FAILED).values_list("id", "reason"))
+    failed = finished_rows()
     assert set(failed) == handed
     assert set(failed.values()) == {"send_outcome_unknown"}
     sent = set(FollowUp.objects.filter(status=Status.SENT).values_list("id", flat=True))
@@ -261,20 +258,15 @@ def test_a_postgres_restart_mid_dispatch_loses_nothing_and_sends_nothing_twice(t
     ids = set(make_due_follow_ups(RESTART_ROWS, phone_prefix="+1444"))
     phone_of = dict(FollowUp.objects.values_list("id", "conversation__contact__phone"))
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "FOLLOWUP_SENDER": "live",
-        "LLM_MODEL": "",
-        "TWILIO_ACCOUNT_SID": twilio_server.account_sid,
-        "TWILIO_AUTH_TOKEN": twilio_server.auth_token,
-        "TWILIO_SMS_FROM": "55555",  # a short code: 100/s, so pacing leaves the restart something to cut
-        "TWILIO_API_BASE": twilio_server.base_url,
-        "PUBLIC_BASE_URL": "",
-        "Q_WORKERS": "2",
-        "DISPATCH_BATCH_SIZE": "10",
-        "DISPATCH_TIME_BUDGET_SECONDS": "3",
-    }
+    env = twilio_env(
+        twilio_server,
+        LLM_MODEL="",
+        PUBLIC_BASE_URL="",
+        Q_WORKERS="2",
+        DISPATCH_BATCH_SIZE="10",
+        DISPATCH_TIME_BUDGET_SECONDS="3",
+        TWILIO_SMS_FROM="55555",  # a short code: 100/s, so pacing leaves the restart something to cut
+    )
     cluster_log = tmp_path / "qcluster.log"
     cluster = start_cluster(env, log=cluster_log)
 
@@ -286,13 +278,17 @@ def test_a_postgres_restart_mid_dispatch_loses_nothing_and_sends_nothing_twice(t
             assert cluster.poll() is None, "the cluster exited:\n" + cluster_log.read_text()[-3000:]
             enqueue_dispatch_if_idle()
             return condition()
+
         return wait_for(step, seconds=seconds, what=what, interval=0.2)
 
     try:
         feed_until(lambda: sent_count() >= 100, seconds=90, what="the cluster to start sending")
         # Restart while a pass holds claimed rows, i.e. in the middle of a batch.
-        feed_until(lambda: FollowUp.objects.filter(status=Status.SENDING).exists(), seconds=30,
-                   what="a pass holding claimed rows")
+        feed_until(
+            lambda: FollowUp.objects.filter(status=Status.SENDING).exists(),
+            seconds=30,
+            what="a pass holding claimed rows",
+        )
         before = sent_count()
         restart_postgres(pgbin, pgdata)
         restarted_at = timezone.now()
@@ -301,11 +297,19 @@ def test_a_postgres_restart_mid_dispatch_loses_nothing_and_sends_nothing_twice(t
         connection.close()
         assert before < RESTART_ROWS - 300, "too few rows left to see the cluster recover"
 
-        feed_until(lambda: db_retrying(lambda: FollowUp.objects.filter(
-            status=Status.SENT, finished_at__gt=restarted_at).count()) >= 50,
-            seconds=90, what="the cluster to send again after the restart")
-        feed_until(lambda: not db_retrying(lambda: FollowUp.objects.filter(status=Status.PENDING).exists()),
-                   seconds=120, what="every due follow-up to be dispatched")
+        feed_until(
+            lambda: (
+                db_retrying(lambda: FollowUp.objects.filter(status=Status.SENT, finished_at__gt=restarted_at).count())
+                >= 50
+            ),
+            seconds=90,
+            what="the cluster to send again after the restart",
+        )
+        feed_until(
+            lambda: not db_retrying(lambda: FollowUp.objects.filter(status=Status.PENDING).exists()),
+            seconds=120,
+            what="every due follow-up to be dispatched",
+        )
     finally:
         # SIGTERM to the qcluster process: running passes (3 s budgets) finish first.
         stopped = stop_cluster(cluster, seconds=30)
@@ -316,10 +320,7 @@ def test_a_postgres_restart_mid_dispatch_loses_nothing_and_sends_nothing_twice(t
     report, sweep_sender = sweep_after(settings.SEND_OUTCOME_TIMEOUT_SECONDS + 60)
     unknown_count, resent = report.outcome_unknown, {m.follow_up_id for m in sweep_sender.sent}
 
-    counts = statuses()
-    assert counts[Status.PENDING] == 0 and counts[Status.SENDING] == 0, counts
-    assert set(counts) <= {Status.SENT, Status.FAILED}, counts
-    failed = dict(FollowUp.objects.filter(status=Status.FAILED).values_list("id", "reason"))
+    failed = finished_rows()
     # A pass cut off by the restart leaves its claims in `sending`; the sweep fails them. A
     # sender that crashed on the dead connection records "send_outcome_unknown: <error>".
     assert all(reason.startswith("send_outcome_unknown") for reason in failed.values()), failed
@@ -335,5 +336,7 @@ def test_a_postgres_restart_mid_dispatch_loses_nothing_and_sends_nothing_twice(t
     sent_phones = {phone_of[i] for i in sent - resent}
     assert sent_phones <= set(to_counts), "a row is marked sent that Twilio never received"
     assert set(to_counts) - sent_phones <= {phone_of[i] for i in failed}
-    print(f"\nrestart: {before} sent before, {len(sent)} sent in all, {len(failed)} send_outcome_unknown, "
-          f"{unknown_count} by the sweep, {len(resent)} taken back and sent after it")
+    print(
+        f"\nrestart: {before} sent before, {len(sent)} sent in all, {len(failed)} send_outcome_unknown, "
+        f"{unknown_count} by the sweep, {len(resent)} taken back and sent after it"
+    )

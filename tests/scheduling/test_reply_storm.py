@@ -4,12 +4,10 @@ provider after that contact's reply was answered (HTTP 200), on SQLite and Postg
 
 import threading
 import time
-from urllib.parse import urlencode
 
 import pytest
 from django.db import connections
 from django.test import Client
-from twilio.request_validator import RequestValidator
 
 from channels_out.senders.base import Sender, SendResult
 from conversations.models import Conversation
@@ -17,6 +15,8 @@ from scheduling.clock import system_clock
 from scheduling.dispatch import dispatch_due
 from scheduling.models import FollowUp
 from tests.factories import make_due_follow_ups
+from tests.support.checks import present
+from tests.support.twilio_webhooks import inbound_sms, post_twilio_form, twilio_signature
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TOKEN = "storm-token"
@@ -42,11 +42,8 @@ def reply_stop(bot_id, phones, answered):
     path = f"/webhooks/twilio/{bot_id}/inbound/"
     try:
         for i, phone in enumerate(phones):
-            params = {"From": phone, "To": "+15550001111", "Body": "STOP", "MessageSid": f"SM{i:032d}",
-                      "AccountSid": "AC" + "1" * 32}
-            signature = RequestValidator(TOKEN).compute_signature(BASE + path, params)
-            response = client.post(path, urlencode(params), content_type="application/x-www-form-urlencoded",
-                                   headers={"X-Twilio-Signature": signature})
+            params = inbound_sms(phone, "STOP", f"SM{i:032d}")
+            response = post_twilio_form(client, path, params, signature=twilio_signature(TOKEN, BASE + path, params))
             assert response.status_code == 200
             answered[phone] = time.time()
     finally:
@@ -70,7 +67,7 @@ def test_no_follow_up_is_handed_over_after_its_contacts_stop_was_answered(settin
 
     rows = FollowUp.objects.filter(step=1).values("id", "conversation_id", "status", "handed_at")
     handed = [r for r in rows if r["handed_at"] is not None]
-    late = [r for r in handed if r["handed_at"].timestamp() >= answered[phones[r["conversation_id"]]]]
+    late = [r for r in handed if present(r["handed_at"]).timestamp() >= answered[phones[r["conversation_id"]]]]
     assert late == []
     calls_after = [r for r in handed if provider.started[r["id"]] >= answered[phones[r["conversation_id"]]]]
     statuses = {s: sum(1 for r in rows if r["status"] == s) for s in ("sent", "cancelled")}

@@ -3,6 +3,7 @@ per sending number, the late cut-off, and nothing handed over after an acknowled
 reply, booking or deactivation."""
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -16,6 +17,8 @@ from scheduling.claims import hand_over
 from scheduling.dispatch import MAX_TRIES, backoff, claim, dispatch_due
 from scheduling.models import FollowUp
 from tests.factories import at, clock, make_bot, make_conversation
+from tests.support.checks import present
+from tests.support.engine import due_follow_up, outcomes
 
 pytestmark = pytest.mark.django_db
 S = FollowUp.Status
@@ -33,13 +36,6 @@ class Scripted(Sender):
         if outcome is not None:
             raise outcome
         return SendResult(provider_id=f"SM{len(self.calls)}", delivery_status="queued")
-
-
-def due_follow_up(bot=None, **contact):
-    conversation, c = make_conversation(bot, **contact), clock()
-    events.record_outbound(conversation, "Hi Ana!", clock=c)  # step 1 due 10:05
-    c.set(at("2026-03-06T10:05:00-05:00"))
-    return conversation, c
 
 
 def run_at_planned_times(conversation, c, sender, *, passes=10):
@@ -74,7 +70,7 @@ def test_after_five_tries_the_provider_is_unavailable():
     conversation, c = due_follow_up()
     sender = Scripted(*[ProviderBusy("connection refused before sending")] * MAX_TRIES)
     run_at_planned_times(conversation, c, sender)
-    follow_up = conversation.follow_ups.order_by("id").first()
+    follow_up = present(conversation.follow_ups.order_by("id").first())
     assert len(sender.calls) == MAX_TRIES
     assert follow_up.status == S.FAILED and follow_up.reason.startswith("provider_unavailable")
 
@@ -106,7 +102,7 @@ def test_a_reply_while_waiting_for_a_retry_cancels_it():
     conversation, c = due_follow_up()
     dispatch_due(c, sender=Scripted(ProviderBusy("busy")))
     events.record_inbound(conversation, "what are your prices?", clock=c)
-    follow_up = conversation.follow_ups.order_by("id").first()
+    follow_up = present(conversation.follow_ups.order_by("id").first())
     assert (follow_up.status, follow_up.reason) == (S.CANCELLED, "contact_replied")
 
 
@@ -145,7 +141,7 @@ def test_switching_the_bot_off_takes_back_claims_not_handed_over():
     sender = RecordingSender()
     dispatch_due(c, sender=sender)
     assert sender.sent == []
-    assert conversation.follow_ups.order_by("id").first().reason == "bot_inactive"
+    assert present(conversation.follow_ups.order_by("id").first()).reason == "bot_inactive"
 
 
 def test_a_new_outbound_while_a_retry_waits_replaces_it_instead_of_stacking():
@@ -153,9 +149,9 @@ def test_a_new_outbound_while_a_retry_waits_replaces_it_instead_of_stacking():
     [claimed_id] = claim(c.now(), "worker", 10)
     events.record_outbound(conversation, "Our agent here, any questions?", clock=c)  # plans a new step 1
     from scheduling.claims import requeue
+
     requeue([claimed_id], "worker", c.now(), planned_at=c.now())
-    assert [(f.step, f.status, f.reason) for f in conversation.follow_ups.order_by("id")] == [
-        (1, S.CANCELLED, "replanned"), (1, S.PENDING, "")]
+    assert outcomes(conversation) == [(1, S.CANCELLED, "replanned"), (1, S.PENDING, "")]
 
 
 # --- late cut-off ---------------------------------------------------------------------------
@@ -168,8 +164,7 @@ def test_after_an_outage_longer_than_the_cut_off_it_is_skipped_too_late():
     dispatch_due(c, sender=sender)
     # Step 1 (10:05) is past the cut-off; step 2 keeps its place (10:20), which at 12:06 is
     # still within two hours of its planned time, so it goes.
-    assert [(f.step, f.status, f.reason) for f in conversation.follow_ups.order_by("id")][:2] == [
-        (1, S.SKIPPED, "too_late"), (2, S.SENT, "")]
+    assert outcomes(conversation)[:2] == [(1, S.SKIPPED, "too_late"), (2, S.SENT, "")]
     assert [m.follow_up_id for m in sender.sent] == [conversation.follow_ups.get(step=2).pk]
 
 
@@ -185,16 +180,23 @@ def test_within_the_cut_off_it_still_goes_and_retries_do_not_move_the_cut_off():
 # --- pacing ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number, rate", [
-    ("+15555550100", 1), ("+14155550100", 1), ("+18005550100", 3), ("+18885550100", 3),
-    ("55555", 100), ("123456", 100), ("whatsapp:+14155550100", 80),
-])
+@pytest.mark.parametrize(
+    "number, rate",
+    [
+        ("+15555550100", 1),
+        ("+14155550100", 1),
+        ("+18005550100", 3),
+        ("+18885550100", 3),
+        ("55555", 100),
+        ("123456", 100),
+        ("whatsapp:+14155550100", 80),
+    ],
+)
 def test_each_number_has_a_rate_by_its_type(number, rate):
     assert pacing.default_rate(number) == rate
 
 
 def test_the_database_pacer_spaces_a_long_code_one_segment_a_second():
-    pacing._RATES.clear()
     pacer = pacing.DatabasePacer()
     slots = [pacer.reserve("+15555550100", 1, 1000.0, max_wait=2.0) for _ in range(4)]
     assert [(s.granted, s.at) for s in slots] == [(True, 1000.0), (True, 1001.0), (True, 1002.0), (False, 1001.0)]
@@ -203,14 +205,12 @@ def test_the_database_pacer_spaces_a_long_code_one_segment_a_second():
 
 
 def test_an_owners_override_sets_the_numbers_rate():
-    pacing._RATES.clear()
     SendingNumber.objects.create(number="+15555550100", segments_per_second=10)
     pacer = pacing.DatabasePacer()
     assert [pacer.reserve("+15555550100", 1, 50.0, max_wait=1.0).at for _ in range(3)] == [50.0, 50.1, 50.2]
 
 
 def test_the_dispatcher_keeps_a_long_code_to_its_rate_and_the_rest_waits_in_the_table(settings):
-    pacing._RATES.clear()
     settings.PACING_MAX_WAIT_SECONDS = 1.0
     bot = make_bot(sms_from="+15555550100")
     c = clock()
@@ -238,12 +238,11 @@ def test_the_dispatcher_keeps_a_long_code_to_its_rate_and_the_rest_waits_in_the_
         c.set(max(c.now(), nxt.planned_at))
         dispatch_due(c, sender=Timing(), sleep=sleep)
     assert len(sent_at) == 6
-    gaps = [(b - a).total_seconds() for a, b in zip(sent_at, sent_at[1:])]
+    gaps = [(b - a).total_seconds() for a, b in pairwise(sent_at)]
     assert min(gaps) >= 1.0  # never two in one second from a long code
 
 
 def test_a_sender_without_a_rate_is_not_paced(settings):
-    pacing._RATES.clear()
     bot = make_bot(sms_from="+15555550100")
     c = clock()
     for i in range(3):

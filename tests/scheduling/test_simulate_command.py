@@ -1,17 +1,20 @@
-"""`manage.py simulate` from outside: bad files get one line on stderr naming the field,
-and a run leaves the database as it was."""
+"""`manage.py simulate`: bad files get one line on stderr naming the field (exit status 1),
+and a run leaves the database as it was.
+
+Two runs go through a real process reading the scenario from stdin (`-`): the exit status
+and stderr are the process's. The other cases call the same command in this process."""
 
 import json
-import subprocess
 from datetime import datetime, timedelta
-import sys
+from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from bots.models import Bot
 from scheduling.models import FollowUp
-from tests.shared_files import REPO as ROOT, own_scenario
+from tests.shared_files import own_scenario
+from tests.support.processes import run_manage
 
 BUSY = own_scenario("02-busy-replaces-stopped-replying")  # outbound, "at work", outbound
 PLAIN = own_scenario("01-stopped-replying-runs-its-cadence")  # one outbound, nobody answers
@@ -21,11 +24,24 @@ def base_scenario():
     return json.loads(BUSY.read_text())
 
 
-def run_simulate(payload: str):
-    return subprocess.run(
-        [sys.executable, "manage.py", "simulate", "-"], input=payload, capture_output=True, text=True, cwd=ROOT,
-        timeout=120,
-    )
+def simulate(scenario: dict, tmp_path) -> dict:
+    """The timeline `simulate` prints for `scenario`, run in this process."""
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario))
+    out = StringIO()
+    call_command("simulate", str(path), stdout=out)
+    return json.loads(out.getvalue())
+
+
+def refusal(scenario: dict, tmp_path) -> CommandError:
+    """The error `simulate` stops with on `scenario`, run in this process; it printed nothing."""
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario))
+    out = StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("simulate", str(path), stdout=out)
+    assert out.getvalue() == ""
+    return refused.value
 
 
 @pytest.mark.parametrize(
@@ -48,57 +64,64 @@ def run_simulate(payload: str):
         (lambda s: s["bot"].update(max_follow_ups_per_day=0), "bot.max_follow_ups_per_day"),
         (lambda s: s["bot"].update(max_follow_ups_per_day="3"), "bot.max_follow_ups_per_day"),
         (lambda s: s["bot"]["scenarios"]["busy"].update(custom_message=[]), "bot.scenarios.busy.custom_message"),
-        (lambda s: s["bot"]["scenarios"]["busy"].update(custom_message=["Hi", "{frist_name}"]),
-         "bot.scenarios.busy.custom_message[1]"),
+        (
+            lambda s: s["bot"]["scenarios"]["busy"].update(custom_message=["Hi", "{frist_name}"]),
+            "bot.scenarios.busy.custom_message[1]",
+        ),
     ],
 )
-def test_a_bad_scenario_exits_1_with_one_line_naming_the_field(change, field):
+def test_a_bad_scenario_is_refused_with_one_line_naming_the_field(change, field, tmp_path):
     scenario = base_scenario()
     change(scenario)
-    result = run_simulate(json.dumps(scenario))
+    error = refusal(scenario, tmp_path)
+    assert error.returncode == 1
+    lines = str(error).splitlines()
+    assert len(lines) == 1 and field in lines[0], str(error)
+
+
+def test_a_bad_scenario_on_stdin_exits_1_with_one_line_on_stderr_naming_the_field():
+    scenario = base_scenario()
+    scenario["bot"]["scenarios"]["busy"].update(cadence=["30s"])
+    result = run_manage("simulate", "-", stdin=json.dumps(scenario))
     assert result.returncode == 1
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and field in lines[0], result.stderr
+    assert len(lines) == 1 and "bot.scenarios.busy.cadence" in lines[0], result.stderr
 
 
-def test_not_json_exits_1_with_one_line():
-    result = run_simulate("{not json")
+def test_not_json_on_stdin_exits_1_with_one_line():
+    result = run_manage("simulate", "-", stdin="{not json")
     assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
     assert "not JSON" in result.stderr
 
 
 @pytest.mark.django_db
-def test_simulate_writes_nothing_to_the_database(capsys):
+def test_simulate_writes_nothing_to_the_database():
     before = (Bot.objects.count(), FollowUp.objects.count())
-    call_command("simulate", str(BUSY))
-    timeline = json.loads(capsys.readouterr().out)
+    out = StringIO()
+    call_command("simulate", str(BUSY), stdout=out)
+    timeline = json.loads(out.getvalue())
     assert [e["scenario"] for e in timeline["sent"]] == ["busy", "busy"]
     assert (Bot.objects.count(), FollowUp.objects.count()) == before
 
 
 @pytest.mark.django_db
-def test_custom_messages_fill_their_placeholders(capsys, tmp_path):
+def test_custom_messages_fill_their_placeholders(tmp_path):
     scenario = json.loads(PLAIN.read_text())
     scenario["bot"]["scenarios"]["stopped_replying"]["custom_message"] = "Hi {first_name}, book at {booking_link}"
-    path = tmp_path / "custom.json"
-    path.write_text(json.dumps(scenario))
-    call_command("simulate", str(path))
-    sent = json.loads(capsys.readouterr().out)["sent"]
+    sent = simulate(scenario, tmp_path)["sent"]
     assert sent[0]["text"] == "Hi Oksana, book at https://northside-plumbing.example/schedule"
 
 
 @pytest.mark.django_db
-def test_a_text_per_step_and_planned_for_on_every_deferral(capsys, tmp_path):
+def test_a_text_per_step_and_planned_for_on_every_deferral(tmp_path):
     scenario = json.loads(PLAIN.read_text())
     scenario["bot"].update(working_hours=None, contact_hours=["08:00", "21:00"])
     scenario["bot"]["scenarios"]["stopped_replying"].update(
-        cadence=["5m", "12h", "1d"], custom_message=["One {first_name}", "Two", "Three or more"])
+        cadence=["5m", "12h", "1d"], custom_message=["One {first_name}", "Two", "Three or more"]
+    )
     scenario["until"] = (datetime.fromisoformat(scenario["start"]) + timedelta(days=4)).isoformat()
-    path = tmp_path / "texts.json"
-    path.write_text(json.dumps(scenario))
-    call_command("simulate", str(path))
-    sent = json.loads(capsys.readouterr().out)["sent"]
+    sent = simulate(scenario, tmp_path)["sent"]
     assert [e["text"] for e in sent] == ["One Oksana", "Two", "Three or more"]
     for entry in sent:  # deferred into the contact hours or not, each says so
         local = datetime.fromisoformat(entry["at"])

@@ -3,18 +3,20 @@ and never the same built-in or AI text twice in a row in one conversation."""
 
 import pytest
 
-from scheduling.compose import compose, previous_text, previous_texts
-from channels_out.senders.console import RecordingSender
 from rules.texts import TEMPLATES, not_repeating, same_text, template_text, templates_in_line
 from scheduling import events
-from scheduling.dispatch import dispatch_due
+from scheduling.compose import compose, previous_text, previous_texts
 from scheduling.models import FollowUp
 from tests.factories import at, clock, make_bot, make_conversation
+from tests.support.checks import present
+from tests.support.engine import send_pending
 
 KINDS = ("stopped_replying", "busy", "specific_time")
 LINK = "https://brightsmile.example/book"
 VALUES = {"first_name": "Maria", "business_name": "Bright Smile Dental", "booking_link": LINK}
 NO_LINK = {**VALUES, "booking_link": ""}
+# What the factories' bot fills in for Maria.
+QUIET_VALUES = {**VALUES, "business_name": "Ana Dental", "booking_link": "https://book.example.com/ana"}
 
 
 def every_text(values):
@@ -69,14 +71,16 @@ def test_the_next_template_in_line_replaces_a_repeat():
 
 def send_next(conversation, c):
     """Move the clock to the pending follow-up and let the real dispatcher send it."""
-    follow_up = conversation.follow_ups.get(status=FollowUp.Status.PENDING)
-    c.set(follow_up.planned_at)
-    sender = RecordingSender()
-    dispatch_due(c, sender=sender)
-    follow_up.refresh_from_db()
+    follow_up, sender = send_pending(conversation, c)
     assert follow_up.status == FollowUp.Status.SENT, (follow_up.status, follow_up.reason)
     assert [m.text for m in sender.sent] == [follow_up.text]
     return follow_up
+
+
+def bot_writes_again(conversation, c):
+    """At 10:06, after step 1 went out: the cadence starts over."""
+    c.set(at("2026-03-06T10:06:00-05:00"))
+    events.record_outbound(conversation, "We have openings on Tuesday too.", clock=c)
 
 
 @pytest.fixture
@@ -85,8 +89,9 @@ def quiet(settings):
     settings.LLM_MODEL = ""
 
     def make(cadence="5m, 15m, 1h", **bot_fields):
-        conversation = make_conversation(make_bot(cadences={"stopped_replying": cadence}, **bot_fields),
-                                         first_name="Maria")
+        conversation = make_conversation(
+            make_bot(cadences={"stopped_replying": cadence}, **bot_fields), first_name="Maria"
+        )
         c = clock()
         events.record_outbound(conversation, "Would you like to book a cleaning?", clock=c)
         return conversation, c
@@ -98,8 +103,7 @@ def quiet(settings):
 def test_each_step_gets_its_own_template(quiet):
     conversation, c = quiet()
     sent = [send_next(conversation, c) for _ in range(3)]
-    values = {**VALUES, "business_name": "Ana Dental", "booking_link": "https://book.example.com/ana"}
-    assert [f.text for f in sent] == [template_text("stopped_replying", n, **values) for n in (1, 2, 3)]
+    assert [f.text for f in sent] == [template_text("stopped_replying", n, **QUIET_VALUES) for n in (1, 2, 3)]
     assert {f.text_source for f in sent} == {"template"}
 
 
@@ -107,16 +111,13 @@ def test_each_step_gets_its_own_template(quiet):
 def test_a_restarted_cadence_does_not_repeat_the_previous_follow_up(quiet):
     conversation, c = quiet()
     first = send_next(conversation, c)
-    # The bot writes again: the cadence starts over at step 1, whose template was just sent.
-    c.set(at("2026-03-06T10:06:00-05:00"))
-    events.record_outbound(conversation, "We have openings on Tuesday too.", clock=c)
+    bot_writes_again(conversation, c)  # the cadence starts over at step 1, whose template was just sent
     again = send_next(conversation, c)
     assert again.step == 1
     assert again.text != first.text
-    assert again.text == list(templates_in_line("stopped_replying", 1, first_name="Maria", business_name="Ana Dental",
-                                                booking_link="https://book.example.com/ana"))[1]
+    assert again.text == list(templates_in_line("stopped_replying", 1, **QUIET_VALUES))[1]
     assert again.text_source == "template (repeat avoided)"
-    assert len(again.text_source) <= FollowUp._meta.get_field("text_source").max_length
+    assert len(again.text_source) <= present(FollowUp._meta.get_field("text_source").max_length)
 
 
 @pytest.mark.django_db
@@ -151,8 +152,7 @@ def test_a_custom_text_for_an_unknown_name_says_there(quiet):
 @pytest.mark.django_db
 def test_an_ai_text_equal_to_the_previous_one_gives_way_to_a_template(quiet, settings):
     conversation, c = quiet(ai_model="gpt-4o-mini")
-    in_line = list(templates_in_line("stopped_replying", 2, first_name="Maria", business_name="Ana Dental",
-                                     booking_link="https://book.example.com/ana"))
+    in_line = list(templates_in_line("stopped_replying", 2, **QUIET_VALUES))
     # The model says step 2's template word for word, twice: step 1 sends it, step 2 may not
     # repeat it, and step 2's template is that very text, so the next one in line goes.
     settings.LLM_MOCK_RESPONSE = in_line[0]
@@ -167,8 +167,7 @@ def test_a_failed_model_twice_at_step_one_still_does_not_repeat(quiet, settings)
     conversation, c = quiet(ai_model="gpt-4o-mini")
     settings.LLM_MOCK_RESPONSE = ""  # an empty answer: refused, the template goes out
     first = send_next(conversation, c)
-    c.set(at("2026-03-06T10:06:00-05:00"))
-    events.record_outbound(conversation, "We have openings on Tuesday too.", clock=c)
+    bot_writes_again(conversation, c)
     again = send_next(conversation, c)
     assert first.text_source == "template (ai failed: empty)"
     assert again.text != first.text and again.text_source == "template (ai failed: empty; repeat avoided)"
@@ -178,9 +177,12 @@ def test_a_failed_model_twice_at_step_one_still_does_not_repeat(quiet, settings)
 def test_the_previous_text_can_be_read_for_a_whole_batch(quiet, django_assert_num_queries):
     conversation, c = quiet()
     first = send_next(conversation, c)
-    other, _ = quiet()  # a second conversation, nothing sent yet
-    pending = list(FollowUp.objects.filter(status=FollowUp.Status.PENDING).select_related(
-        "scenario", "conversation__bot", "conversation__contact"))
+    quiet()  # a second conversation, nothing sent yet
+    pending = list(
+        FollowUp.objects.filter(status=FollowUp.Status.PENDING).select_related(
+            "scenario", "conversation__bot", "conversation__contact"
+        )
+    )
     with django_assert_num_queries(1):
         found = previous_texts(pending)
     assert found == {f.pk: previous_text(f) for f in pending}

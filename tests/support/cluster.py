@@ -18,7 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.processes import REPO
+
 STOP_SECONDS = 20
 
 
@@ -27,11 +28,13 @@ def start_cluster(env: dict, *, log: Path | None = None) -> subprocess.Popen:
     its output in `log` if given."""
     command = [sys.executable, "manage.py", "qcluster"]
     if log is None:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+        return subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
     with open(log, "w") as out:  # the child keeps its own copy
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def stop_cluster(cluster: subprocess.Popen, *, seconds: float = STOP_SECONDS) -> bool:

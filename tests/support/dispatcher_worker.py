@@ -62,8 +62,9 @@ def main(argv=None) -> int:
                 time.sleep(HANG_SECONDS)
             return SendResult(provider_id=f"file-{message.follow_up_id}", delivery_status="sent")
 
-    report = dispatch_due(system_clock, sender=FileRecordingSender(), batch_size=args.batch_size,
-                          concurrency=args.concurrency)
+    report = dispatch_due(
+        system_clock, sender=FileRecordingSender(), batch_size=args.batch_size, concurrency=args.concurrency
+    )
     os.close(fd)
     print(json.dumps({k: v for k, v in vars(report).items() if k != "outcomes"}), flush=True)
     return 0

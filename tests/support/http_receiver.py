@@ -23,6 +23,8 @@ class Receiver(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    server: Receiver  # the server that made this handler
+
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         headers = {k.lower(): v for k, v in self.headers.items()}

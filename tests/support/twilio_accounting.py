@@ -64,9 +64,13 @@ class NumberQueue:
         return wait
 
     def summary(self) -> dict:
-        return {"rate": self.rate, "messages": self.messages, "segments": self.segments,
-                "max_segments_per_second": self.max_segments_per_second,
-                "max_backlog_seconds": round(self.max_backlog_seconds, 3)}
+        return {
+            "rate": self.rate,
+            "messages": self.messages,
+            "segments": self.segments,
+            "max_segments_per_second": self.max_segments_per_second,
+            "max_backlog_seconds": round(self.max_backlog_seconds, 3),
+        }
 
 
 class Ledger:
@@ -98,5 +102,8 @@ class Ledger:
         return entry
 
     def summary(self) -> dict:
-        return {"created": len(self.messages), "duplicates": self.duplicates,
-                "numbers": {sender: q.summary() for sender, q in self.numbers.items()}}
+        return {
+            "created": len(self.messages),
+            "duplicates": self.duplicates,
+            "numbers": {sender: q.summary() for sender, q in self.numbers.items()},
+        }

@@ -113,10 +113,16 @@ class ProcessServer(TwilioTestServer):
     """The server as `python -m tests.support.twilio_server`, a child process."""
 
     def start(self) -> "ProcessServer":
-        args = [f"--{f.name.replace('_', '-')}={value}" for f in fields(Config)
-                for value in [asdict(self.config)[f.name]]]
-        self._process = subprocess.Popen([sys.executable, "-m", "tests.support.twilio_server", "--port", "0", *args],
-                                         cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        args = [
+            f"--{f.name.replace('_', '-')}={value}" for f in fields(Config) for value in [asdict(self.config)[f.name]]
+        ]
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.twilio_server", "--port", "0", *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None  # a pipe: stdout=PIPE
         first = self._process.stdout.readline().strip()
         if not first.startswith("listening on "):
             self._process.kill()
@@ -132,7 +138,8 @@ class ProcessServer(TwilioTestServer):
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
-        self._process.stdout.close()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
 
 
 @contextmanager

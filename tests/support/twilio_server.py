@@ -23,7 +23,6 @@ at start, configuration included).
 import argparse
 import asyncio
 import binascii
-import json
 import signal
 import sys
 import time
@@ -51,13 +50,22 @@ MESSAGES_PATH = "/2010-04-01/Accounts/{account}/Messages.json"
 MAGIC_TO = {
     "+15005550001": (21211, "The 'To' number +15005550001 is not a valid phone number."),
     "+15005550002": (21612, "The 'To' phone number is not currently reachable via SMS."),
-    "+15005550003": (21408, "Permission to send an SMS has not been enabled for the region indicated by the 'To' number."),
+    "+15005550003": (
+        21408,
+        "Permission to send an SMS has not been enabled for the region indicated by the 'To' number.",
+    ),
     "+15005550004": (21610, "Attempt to send to unsubscribed recipient"),
     "+15005550009": (21614, "'To' number is not a valid mobile number"),
 }
 MAGIC_FROM = {
-    "+15005550001": (21212, "The 'From' number +15005550001 is not a valid phone number, shortcode, or alphanumeric sender ID."),
-    "+15005550007": (21606, "The 'From' phone number provided is not a valid message-capable Twilio phone number for this destination/account."),
+    "+15005550001": (
+        21212,
+        "The 'From' number +15005550001 is not a valid phone number, shortcode, or alphanumeric sender ID.",
+    ),
+    "+15005550007": (
+        21606,
+        "The 'From' phone number provided is not a valid message-capable Twilio phone number for this destination/account.",
+    ),
     "+15005550008": (21611, "This 'From' number has exceeded the maximum number of queued messages."),
 }
 SERVER_ERROR_TO = "+15005550500"
@@ -128,8 +136,13 @@ class TwilioServer:
         if refusal:
             await asyncio.sleep(self.config.latency)
             return self.error(400, *refusal)
-        message = {"from": from_ or None, "to": to, "body": body, "messaging_service_sid": service or None,
-                   "status_callback": form_text(form, "StatusCallback") or None}
+        message = {
+            "from": from_ or None,
+            "to": to,
+            "body": body,
+            "messaging_service_sid": service or None,
+            "status_callback": form_text(form, "StatusCallback") or None,
+        }
         entry = self.ledger.accept(message, segments(body), time.time())
         bare_to = to.removeprefix("whatsapp:")
         if bare_to == SERVER_ERROR_TO:
@@ -162,28 +175,53 @@ class TwilioServer:
             auth = BasicAuth.decode(request.headers.get("Authorization", ""))
         except (ValueError, binascii.Error):
             return False
-        return (auth.login == self.config.account_sid == request.match_info["account"]
-                and auth.password == self.config.auth_token)
+        return (
+            auth.login == self.config.account_sid == request.match_info["account"]
+            and auth.password == self.config.auth_token
+        )
 
     def created(self, account: str, entry: dict) -> web.Response:
         sid = "SM" + uuid.uuid4().hex
         entry["sid"] = sid
         now = formatdate(usegmt=True)
         self.answers[201] += 1
-        return web.json_response({
-            "sid": sid, "account_sid": account, "to": entry["to"], "from": entry["from"], "body": entry["body"],
-            "status": "queued" if entry["from"] else "accepted", "direction": "outbound-api",
-            "messaging_service_sid": entry["messaging_service_sid"], "num_segments": str(entry["segments"]),
-            "num_media": "0", "api_version": "2010-04-01", "date_created": now, "date_updated": now,
-            "date_sent": None, "price": None, "price_unit": "USD", "error_code": None, "error_message": None,
-            "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
-            "subresource_uris": {"media": f"/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"},
-        }, status=201)
+        return web.json_response(
+            {
+                "sid": sid,
+                "account_sid": account,
+                "to": entry["to"],
+                "from": entry["from"],
+                "body": entry["body"],
+                "status": "queued" if entry["from"] else "accepted",
+                "direction": "outbound-api",
+                "messaging_service_sid": entry["messaging_service_sid"],
+                "num_segments": str(entry["segments"]),
+                "num_media": "0",
+                "api_version": "2010-04-01",
+                "date_created": now,
+                "date_updated": now,
+                "date_sent": None,
+                "price": None,
+                "price_unit": "USD",
+                "error_code": None,
+                "error_message": None,
+                "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
+                "subresource_uris": {"media": f"/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"},
+            },
+            status=201,
+        )
 
     def error(self, status: int, code: int, message: str) -> web.Response:
         self.answers[status] += 1
-        return web.json_response({"code": code, "message": message, "status": status,
-                                  "more_info": f"https://www.twilio.com/docs/errors/{code}"}, status=status)
+        return web.json_response(
+            {
+                "code": code,
+                "message": message,
+                "status": status,
+                "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            },
+            status=status,
+        )
 
     async def not_found(self, request: web.Request) -> web.Response:
         return self.error(404, 20404, f"The requested resource {request.path} was not found")
@@ -192,9 +230,14 @@ class TwilioServer:
 
     async def stats(self, request: web.Request) -> web.Response:
         body = {
-            "requests": self.requests, "answers": {str(k): v for k, v in sorted(self.answers.items())},
-            "answered_429": self.answers[429], "in_flight": self.in_flight, "max_in_flight": self.max_in_flight,
-            "connections": len(self.peers), "config": asdict(self.config), **self.ledger.summary(),
+            "requests": self.requests,
+            "answers": {str(k): v for k, v in sorted(self.answers.items())},
+            "answered_429": self.answers[429],
+            "in_flight": self.in_flight,
+            "max_in_flight": self.max_in_flight,
+            "connections": len(self.peers),
+            "config": asdict(self.config),
+            **self.ledger.summary(),
         }
         if request.query.get("messages") != "0":
             body["messages"] = self.ledger.messages
@@ -225,8 +268,9 @@ class TwilioServer:
         if unknown:
             raise KeyError(", ".join(sorted(unknown)))
         for name in Config.ADJUSTABLE:
-            if name in changes and (isinstance(changes[name], bool) or not isinstance(changes[name], (int, float))
-                                    or changes[name] < 0):
+            if name in changes and (
+                isinstance(changes[name], bool) or not isinstance(changes[name], (int, float)) or changes[name] < 0
+            ):
                 raise ValueError(f"{name} must be a number >= 0")
         queued = [(429, 20429, "Too Many Requests")] * int(changes.get("throttle_next", 0))
         for failure in changes.get("fail_next", []):
@@ -273,8 +317,9 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
     defaults = Config()
     for f in fields(Config):
-        parser.add_argument("--" + f.name.replace("_", "-"), type=type(getattr(defaults, f.name)),
-                            default=getattr(defaults, f.name))
+        parser.add_argument(
+            "--" + f.name.replace("_", "-"), type=type(getattr(defaults, f.name)), default=getattr(defaults, f.name)
+        )
     args = vars(parser.parse_args(argv))
     port = args.pop("port")
     asyncio.run(serve(Config(**args), port))

@@ -8,7 +8,6 @@ import ast
 import hashlib
 import hmac
 import json
-import socket
 from datetime import timedelta
 
 import pytest
@@ -16,9 +15,6 @@ from django.contrib.auth import get_user_model
 from django.utils.module_loading import import_string
 from django_q.models import Schedule
 
-from workflows import actions as workflows
-from workflows import tasks
-from workflows.models import ActionRun, Workflow, WorkflowAction
 from channels_out.senders.console import RecordingSender
 from conversations.models import Tag
 from scheduling.dispatch import dispatch_due
@@ -26,7 +22,12 @@ from scheduling.events import record_outbound
 from scheduling.models import FollowUp
 from tests.factories import clock as make_clock
 from tests.factories import make_bot, make_conversation
+from tests.support.checks import present
 from tests.support.http_receiver import running_receiver
+from tests.support.processes import free_port
+from workflows import actions as workflows
+from workflows import tasks
+from workflows.models import ActionRun, Workflow, WorkflowAction
 
 pytestmark = pytest.mark.django_db
 
@@ -45,10 +46,7 @@ def receiver(monkeypatch):
 
 
 def closed_port_url():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/hook"
+    return f"http://127.0.0.1:{free_port()}/hook"
 
 
 # --- a queue in place of Django-Q2 ------------------------------------------------------
@@ -78,7 +76,9 @@ def world():
     conversation.contact.tags.add(cold)
     users = get_user_model().objects
     return {
-        "bot": bot, "conversation": conversation, "contact": conversation.contact,
+        "bot": bot,
+        "conversation": conversation,
+        "contact": conversation.contact,
         "agent": users.create_user("agent", email="agent@example.com"),
         "owner": users.create_user("owner", email="owner@example.com"),
         "no_email": users.create_user("noemail"),
@@ -121,13 +121,16 @@ def hook(url):
 
 
 def test_a_sent_follow_up_runs_every_action_of_its_workflow(
-        world, receiver, queue, mailoutbox, django_capture_on_commit_callbacks):
-    attach(world["bot"],
-           {"kind": Kind.ADD_TAG, "tag": "followed-up"},
-           {"kind": Kind.REMOVE_TAG, "tag": "cold"},
-           {"kind": Kind.ASSIGN, "user": world["agent"]},
-           {"kind": Kind.NOTIFY, "user": world["owner"]},
-           hook(receiver.url))
+    world, receiver, queue, mailoutbox, django_capture_on_commit_callbacks
+):
+    attach(
+        world["bot"],
+        {"kind": Kind.ADD_TAG, "tag": "followed-up"},
+        {"kind": Kind.REMOVE_TAG, "tag": "cold"},
+        {"kind": Kind.ASSIGN, "user": world["agent"]},
+        {"kind": Kind.NOTIFY, "user": world["owner"]},
+        hook(receiver.url),
+    )
     follow_up, _, clock = send_follow_up(world["conversation"])
     now = clock.now()
 
@@ -154,24 +157,38 @@ def test_a_sent_follow_up_runs_every_action_of_its_workflow(
     body = json.loads(hit["body"])
     assert body["event"] == "follow_up.sent"
     assert body["follow_up"] == {
-        "id": follow_up.pk, "scenario": "stopped_replying", "step": 1, "steps_total": 2, "channel": "sms",
-        "text": follow_up.text, "sent_at": follow_up.finished_at.isoformat(),
+        "id": follow_up.pk,
+        "scenario": "stopped_replying",
+        "step": 1,
+        "steps_total": 2,
+        "channel": "sms",
+        "text": follow_up.text,
+        "sent_at": follow_up.finished_at.isoformat(),
     }
-    assert body["contact"] == {"id": contact.pk, "first_name": "Dana", "phone": "+15555550100",
-                               "email": "dana@example.com", "tags": ["followed-up"]}
+    assert body["contact"] == {
+        "id": contact.pk,
+        "first_name": "Dana",
+        "phone": "+15555550100",
+        "email": "dana@example.com",
+        "tags": ["followed-up"],
+    }
     assert body["conversation"] == {"id": conversation.pk, "channel": "sms"}
 
-    assert {k: (r.status, r.attempts) for k, r in runs(follow_up).items()} == {
-        k: ("done", 1) for k in ("add_tag", "remove_tag", "assign", "notify", "webhook")}
+    assert {k: (r.status, r.attempts) for k, r in runs(follow_up).items()} == dict.fromkeys(
+        ("add_tag", "remove_tag", "assign", "notify", "webhook"), ("done", 1)
+    )
 
 
 def test_running_the_workflow_twice_does_each_action_once(
-        world, receiver, queue, mailoutbox, django_capture_on_commit_callbacks):
-    attach(world["bot"],
-           {"kind": Kind.ADD_TAG, "tag": "followed-up"},
-           {"kind": Kind.REMOVE_TAG, "tag": "cold"},
-           {"kind": Kind.NOTIFY, "user": world["owner"]},
-           hook(receiver.url))
+    world, receiver, queue, mailoutbox, django_capture_on_commit_callbacks
+):
+    attach(
+        world["bot"],
+        {"kind": Kind.ADD_TAG, "tag": "followed-up"},
+        {"kind": Kind.REMOVE_TAG, "tag": "cold"},
+        {"kind": Kind.NOTIFY, "user": world["owner"]},
+        hook(receiver.url),
+    )
     follow_up, _, clock = send_follow_up(world["conversation"])
     now = clock.now()
     run(follow_up, now, django_capture_on_commit_callbacks)
@@ -203,21 +220,24 @@ def test_the_engine_records_a_send_and_the_tasks_entry_point_runs_its_workflow(w
 
 
 def test_failing_actions_are_recorded_and_the_rest_still_run(
-        world, receiver, queue, mailoutbox, django_capture_on_commit_callbacks):
+    world, receiver, queue, mailoutbox, django_capture_on_commit_callbacks
+):
     receiver.statuses = [500]
-    attach(world["bot"],
-           {"kind": Kind.NOTIFY, "user": world["no_email"]},
-           hook(receiver.url),
-           {"kind": Kind.ASSIGN, "user": None},  # its user was deleted
-           {"kind": Kind.ADD_TAG, "tag": "followed-up"},
-           {"kind": Kind.NOTIFY, "user": world["owner"]})
+    attach(
+        world["bot"],
+        {"kind": Kind.NOTIFY, "user": world["no_email"]},
+        hook(receiver.url),
+        {"kind": Kind.ASSIGN, "user": None},  # its user was deleted
+        {"kind": Kind.ADD_TAG, "tag": "followed-up"},
+        {"kind": Kind.NOTIFY, "user": world["owner"]},
+    )
     follow_up, sender, clock = send_follow_up(world["conversation"])
     now = clock.now()
 
     run(follow_up, now, django_capture_on_commit_callbacks)
     drain(queue, now)
 
-    by_action = {r.action.position: r for r in ActionRun.objects.filter(follow_up=follow_up)}
+    by_action = {present(r.action).position: r for r in ActionRun.objects.filter(follow_up=follow_up)}
     assert (by_action[0].status, by_action[0].attempts) == ("failed", 1)
     assert "no email address" in by_action[0].detail
     assert (by_action[1].status, by_action[1].attempts) == ("pending", 1)
@@ -236,8 +256,7 @@ def test_failing_actions_are_recorded_and_the_rest_still_run(
     assert [m.follow_up_id for m in sender.sent] == [follow_up.pk]
 
 
-def test_an_unknown_action_kind_is_recorded_failed_and_starts_nothing(
-        world, queue, django_capture_on_commit_callbacks):
+def test_an_unknown_action_kind_is_recorded_failed_and_starts_nothing(world, queue, django_capture_on_commit_callbacks):
     # The admin refuses it; written straight to the table, it must still do nothing.
     attach(world["bot"], {"kind": "start_bot"}, {"kind": Kind.ADD_TAG, "tag": "followed-up"})
     follow_up, _, clock = send_follow_up(world["conversation"])
@@ -248,7 +267,8 @@ def test_an_unknown_action_kind_is_recorded_failed_and_starts_nothing(
 
 
 def test_a_notify_interrupted_by_a_crash_is_failed_by_the_redelivery_not_resent(
-        world, mailoutbox, queue, django_capture_on_commit_callbacks):
+    world, mailoutbox, queue, django_capture_on_commit_callbacks
+):
     attach(world["bot"], {"kind": Kind.NOTIFY, "user": world["owner"]})
     follow_up, _, clock = send_follow_up(world["conversation"])
     now = clock.now()
@@ -279,8 +299,11 @@ def webhook_run(world, url, **fields):
 def scheduled(run_):
     """The pending retries of this run, as (next_run, args, kwargs), oldest first."""
     rows = Schedule.objects.filter(func="workflows.tasks.post_webhook").order_by("next_run")
-    return [(s.next_run, ast.literal_eval(s.args), ast.literal_eval(s.kwargs)) for s in rows
-            if ast.literal_eval(s.args) == (run_.pk,)]
+    return [
+        (s.next_run, ast.literal_eval(s.args), ast.literal_eval(s.kwargs))
+        for s in rows
+        if ast.literal_eval(s.args) == (run_.pk,)
+    ]
 
 
 def test_webhook_retries_with_backoff_then_gives_up_after_five_attempts(world, receiver):

@@ -52,9 +52,7 @@ class Command(BaseCommand):
             bot = _reset_bot()
             first = _play_story(bot, timezone.now())
         base = (getattr(settings, "PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000").rstrip("/")
-        counts = ", ".join(
-            f"{n} {status}" for status, n in _status_counts(bot).items()
-        )
+        counts = ", ".join(f"{n} {status}" for status, n in _status_counts(bot).items())
         self.stdout.write(self.style.SUCCESS(f"Demo bot “{bot.name}” ready: follow-ups {counts}."))
         self.stdout.write(f"Admin:         {base}{reverse('admin:index')}")
         self.stdout.write(f"Response Info: {base}{reverse('response_info', args=[first.pk])}  ({first})")
@@ -69,7 +67,9 @@ class Command(BaseCommand):
 
 
 def _status_counts(bot) -> dict[str, int]:
-    return dict(sorted(Counter(FollowUp.objects.filter(conversation__bot=bot).values_list("status", flat=True)).items()))
+    return dict(
+        sorted(Counter(FollowUp.objects.filter(conversation__bot=bot).values_list("status", flat=True)).items())
+    )
 
 
 def _reset_bot() -> Bot:
@@ -79,13 +79,16 @@ def _reset_bot() -> Bot:
     old.delete()
 
     bot = Bot.objects.create(
-        name=BOT_NAME, timezone="America/New_York", booking_link=BOOKING_LINK,
+        name=BOT_NAME,
+        timezone="America/New_York",
+        booking_link=BOOKING_LINK,
         business_context="Family dental practice in Brooklyn: cleanings, fillings, whitening, "
         "Invisalign. Open weekdays and Saturday mornings.",
     )
     WorkingWindow.objects.bulk_create(
         WorkingWindow(bot=bot, weekday=day, start=start, end=end)
-        for day, spans in HOURS.items() for start, end in spans
+        for day, spans in HOURS.items()
+        for start, end in spans
     )
     workflow = Workflow.objects.create(bot=bot, name="Tag busy contacts")
     WorkflowAction.objects.create(workflow=workflow, kind=WorkflowAction.Kind.ADD_TAG, tag="followed-up")
@@ -111,11 +114,19 @@ def _play_story(bot: Bot, now) -> Contact:
     def last_week(day_offset, hour, minute=0):
         return at_local(last_monday + timedelta(days=day_offset), time(hour, minute), tz)
 
-    maria = _conversation(bot, "sms", first_name="Maria", last_name="Lopez", phone="+15555550101",
-                          email="maria@example.com", timezone="America/Los_Angeles")
+    maria = _conversation(
+        bot,
+        "sms",
+        first_name="Maria",
+        last_name="Lopez",
+        phone="+15555550101",
+        email="maria@example.com",
+        timezone="America/Los_Angeles",
+    )
     james = _conversation(bot, "whatsapp", first_name="James", last_name="Carter", phone="+15555550102")
-    priya = _conversation(bot, "live_chat", first_name="Priya", last_name="Shah", phone="+15555550103",
-                          email="priya@example.com")
+    priya = _conversation(
+        bot, "live_chat", first_name="Priya", last_name="Shah", phone="+15555550103", email="priya@example.com"
+    )
     tom = _conversation(bot, "sms", first_name="Tom", last_name="Becker", phone="+15555550104")
     james.contact.tags.add(Tag.objects.get_or_create(name="whitening")[0])
 
@@ -137,12 +148,13 @@ def _play_story(bot: Bot, now) -> Contact:
         (now - timedelta(hours=1), says(maria, "Can you call me tomorrow at 3pm?")),
         # James: asked about whitening a few hours ago; the bot answered, he went quiet.
         (now - timedelta(hours=3), says(james, "Hi, do you do teeth whitening?")),
-        (now - timedelta(hours=3) + timedelta(minutes=1),
-         bot_says(james, f"We do! A whitening session takes about an hour. Book here: {BOOKING_LINK}")),
+        (
+            now - timedelta(hours=3) + timedelta(minutes=1),
+            bot_says(james, f"We do! A whitening session takes about an hour. Book here: {BOOKING_LINK}"),
+        ),
         # Priya: a front-desk agent answered her, then booked her in by phone.
         (now - timedelta(minutes=10), says(priya, "Hi, I need to reschedule my cleaning")),
-        (now - timedelta(minutes=9),
-         bot_says(priya, "Of course! Which day suits you?", author=Message.Author.AGENT)),
+        (now - timedelta(minutes=9), bot_says(priya, "Of course! Which day suits you?", author=Message.Author.AGENT)),
         (now - timedelta(minutes=2), booked(priya)),
         # Tom: opted out by SMS keyword.
         (now - timedelta(minutes=30), bot_says(tom, "Hi Tom, your 6-month check-up is due. Shall we book it?")),
@@ -170,8 +182,9 @@ def _send_due(bot, clock, sender, *, until):
             return
         clock.set(max(follow_up.planned_at, clock.now()))
         token = uuid.uuid4().hex
-        if mine.filter(pk=follow_up.pk).update(status=FollowUp.Status.SENDING, claimed_at=clock.now(),
-                                               claim_token=token):
+        if mine.filter(pk=follow_up.pk).update(
+            status=FollowUp.Status.SENDING, claimed_at=clock.now(), claim_token=token
+        ):
             follow_up = FollowUp.objects.select_related(
                 "scenario", "conversation__bot", "conversation__contact", "trigger_message"
             ).get(pk=follow_up.pk)

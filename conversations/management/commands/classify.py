@@ -66,10 +66,12 @@ def parse_line(line: str) -> ClassifyInput:
         raise InputError('"history" must be a list of {"direction", "text"} objects')
     items = []
     for i, item in enumerate(history):
-        if not isinstance(item, dict) or item.get("direction") not in _DIRECTIONS \
-                or not isinstance(item.get("text"), str):
-            raise InputError(f'"history[{i}]" must be {{"direction": "inbound" or "outbound", '
-                             f'"text": a string}}')
+        if (
+            not isinstance(item, dict)
+            or item.get("direction") not in _DIRECTIONS
+            or not isinstance(item.get("text"), str)
+        ):
+            raise InputError(f'"history[{i}]" must be {{"direction": "inbound" or "outbound", "text": a string}}')
         items.append(HistoryItem(direction=item["direction"], text=item["text"]))
 
     booking_link = data.get("booking_link") or ""
