@@ -37,6 +37,13 @@ BAD_REQUEST = OpenApiResponse(description="Invalid input: a list of reasons per 
 # DRF's answer to a body it has no parser for: another media type, or none given.
 UNSUPPORTED = OpenApiResponse(description="The body is not JSON, form or multipart data (or has no Content-Type).")
 REPLAYED = "The provider_id was seen before: nothing new recorded, the first message is returned."
+# What recording a message answers: 201 new, 200 a retry of one already recorded.
+MESSAGE_RESPONSES = {
+    201: s.MessageResultSerializer,
+    200: OpenApiResponse(s.MessageResultSerializer, REPLAYED),
+    400: BAD_REQUEST,
+    415: UNSUPPORTED,
+}
 
 
 class EventView(APIView):
@@ -67,12 +74,7 @@ class InboundView(EventView):
     @extend_schema(
         summary="Record a message from the contact",
         request=s.InboundSerializer,
-        responses={
-            201: s.MessageResultSerializer,
-            200: OpenApiResponse(s.MessageResultSerializer, REPLAYED),
-            400: BAD_REQUEST,
-            415: UNSUPPORTED,
-        },
+        responses=MESSAGE_RESPONSES,
     )
     def post(self, request):
         serializer = self.validated(s.InboundSerializer)
@@ -91,12 +93,7 @@ class OutboundView(EventView):
     @extend_schema(
         summary="Record a message from the bot or a human agent",
         request=s.OutboundSerializer,
-        responses={
-            201: s.MessageResultSerializer,
-            200: OpenApiResponse(s.MessageResultSerializer, REPLAYED),
-            400: BAD_REQUEST,
-            415: UNSUPPORTED,
-        },
+        responses=MESSAGE_RESPONSES,
     )
     def post(self, request):
         serializer = self.validated(s.OutboundSerializer)
