@@ -1,8 +1,12 @@
 """Request validation and response shapes of the API.
 
 Everything a request can get wrong is caught here, before anything is written: a 400
-always leaves the database as it was.
+always leaves the database as it was. (What can't be parsed at all is refused earlier,
+by api/parsers.py.) Text fields refuse NUL characters and lone surrogates (DRF's
+CharField), and are no longer than their columns.
 """
+
+import re
 
 from django.core.validators import RegexValidator
 from rest_framework import serializers
@@ -15,6 +19,51 @@ from vocabulary import Channel
 
 e164 = RegexValidator(r"^\+[1-9]\d{6,14}$", "Enter an E.164 number, like +15555550100.")
 
+# Ids are BigAutoFields: positive and 64-bit. Larger ones name nothing (no query is made).
+MAX_ID = 2**63 - 1
+DIGITS = re.compile(r"\A[0-9]+\Z")
+NOT_AN_ID = "An id is a whole number, like 42."
+
+
+def as_id(data) -> int | None:
+    """`data` as an id: a JSON integer, or ASCII digits (what form data carries); None for
+    anything else: 1.5, 1.0, true, "1e3", " 1". Beyond 64 bits: MAX_ID + 1."""
+    if isinstance(data, bool):
+        return None
+    if isinstance(data, int):
+        return min(data, MAX_ID + 1)
+    if isinstance(data, str) and DIGITS.match(data):
+        return int(data) if len(data) <= 19 else MAX_ID + 1
+    return None
+
+
+class IdField(serializers.IntegerField):
+    default_error_messages = {"invalid": NOT_AN_ID}
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+    def to_internal_value(self, data):
+        value = as_id(data)
+        if value is None:
+            self.fail("invalid")
+        return value  # the range is checked by the field's validators
+
+
+class BotField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {"incorrect_type": NOT_AN_ID, "does_not_exist": "No bot with id {pk_value}."}
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Bot.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        value = as_id(data)
+        if value is None:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= value <= MAX_ID:
+            self.fail("does_not_exist", pk_value=str(data) if value <= MAX_ID else "beyond 64 bits")
+        return super().to_internal_value(value)
+
 
 # --- requests ---------------------------------------------------------------------------
 
@@ -23,9 +72,9 @@ class ContactRefSerializer(serializers.Serializer):
     """Who the event is about: an existing contact by id, or found (else created) by
     phone, then email. Names and time zone are used only when the contact is created."""
 
-    id = serializers.IntegerField(required=False, min_value=1)
+    id = IdField(required=False)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=32, validators=[e164])
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)  # Contact.email's column
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     timezone = serializers.CharField(required=False, allow_blank=True, max_length=64, validators=[validate_timezone])
@@ -40,7 +89,7 @@ class EventSerializer(serializers.Serializer):
     """The fields every event shares. `validated_data["conversation"]` is the existing
     conversation, None when it will be created."""
 
-    bot = serializers.PrimaryKeyRelatedField(queryset=Bot.objects.all())
+    bot = BotField()
     contact = ContactRefSerializer()
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
 

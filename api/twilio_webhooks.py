@@ -8,13 +8,13 @@ import re
 
 from django.conf import settings
 from django.http import HttpResponse
-from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from twilio.request_validator import RequestValidator
 
+from api.parsers import BoundedFormParser, BoundedInput
 from bots.models import Bot
 from conversations.directory import find_or_create_conversation
 from scheduling.delivery import record_twilio_status
@@ -49,10 +49,10 @@ def twiml():
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 
-class TwilioWebhook(APIView):
+class TwilioWebhook(BoundedInput, APIView):
     authentication_classes = []  # the Twilio signature is the authentication
     permission_classes = [AllowAny]
-    parser_classes = [FormParser]
+    parser_classes = [BoundedFormParser]
     renderer_classes = [JSONRenderer]
     schema = None  # not part of the public API
 

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers as s
+from api.parsers import BoundedInput
 from conversations.directory import find_or_create_conversation
 from conversations.models import Contact, Conversation, Message
 from scheduling import events, planning
@@ -33,7 +34,10 @@ class TokenOrStaff(BasePermission):
         return bool(user and user.is_authenticated and (request.auth is not None or user.is_staff))
 
 
-BAD_REQUEST = OpenApiResponse(description="Invalid input: a list of reasons per field.")
+BAD_REQUEST = OpenApiResponse(
+    description="Invalid input: a list of reasons per field, or the body's `detail` (not JSON, or nested too deep)."
+)
+TOO_LARGE = OpenApiResponse(description="The body is larger than 1 MB: `detail` says so.")
 # DRF's answer to a body it has no parser for: another media type, or none given.
 UNSUPPORTED = OpenApiResponse(description="The body is not JSON, form or multipart data (or has no Content-Type).")
 REPLAYED = "The provider_id was seen before: nothing new recorded, the first message is returned."
@@ -42,11 +46,12 @@ MESSAGE_RESPONSES = {
     201: s.MessageResultSerializer,
     200: OpenApiResponse(s.MessageResultSerializer, REPLAYED),
     400: BAD_REQUEST,
+    413: TOO_LARGE,
     415: UNSUPPORTED,
 }
 
 
-class EventView(APIView):
+class EventView(BoundedInput, APIView):
     permission_classes = [TokenOrStaff]
 
     def validated(self, serializer_class) -> s.EventSerializer:
@@ -116,7 +121,7 @@ class AppointmentView(EventView):
     @extend_schema(
         summary="An appointment was booked: cancel pending follow-ups and stop the conversation",
         request=s.AppointmentSerializer,
-        responses={200: s.AppointmentResultSerializer, 400: BAD_REQUEST, 415: UNSUPPORTED},
+        responses={200: s.AppointmentResultSerializer, 400: BAD_REQUEST, 413: TOO_LARGE, 415: UNSUPPORTED},
     )
     def post(self, request):
         serializer = self.validated(s.AppointmentSerializer)
@@ -149,7 +154,7 @@ class FollowUpPages(PageNumberPagination):
         404: OpenApiResponse(description="No such contact, or a page past the end."),
     },
 )
-class ContactFollowUpsView(generics.ListAPIView):
+class ContactFollowUpsView(BoundedInput, generics.ListAPIView):
     permission_classes = [TokenOrStaff]
     serializer_class = s.FollowUpSerializer
     pagination_class = FollowUpPages

@@ -5,7 +5,7 @@ template only lays them out.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from conversations.models import Contact, Conversation, Message
@@ -26,8 +26,13 @@ def label(choices, code: str) -> str:
 
 
 def local(value: datetime, tz: ZoneInfo) -> str:
-    """ "Sat 7 Mar 2026, 09:00 EST": the zone's abbreviation labels every time."""
-    value = value.astimezone(tz)
+    """ "Sat 7 Mar 2026, 09:00 EST": the zone's abbreviation labels every time. A time the
+    zone's offset would carry past the calendar (within hours of year 1 or 9999) is shown
+    in UTC, labelled so."""
+    try:
+        value = value.astimezone(tz)
+    except OverflowError:
+        value = value.astimezone(UTC)
     return f"{value:%a} {value.day} {value:%b %Y, %H:%M %Z}"
 
 

@@ -4,10 +4,15 @@ Every setting is listed in .env.example with its default.
 """
 
 import os
+import re
 import tempfile
+import warnings
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # login attempts: counted, and refused for a while after too many failures
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -42,12 +48,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files answered here, before sessions and the rest (gunicorn serves them itself).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lockout (too many failed logins) into its page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes checks the attempt before the real backend: a locked-out login is refused
+# even with the right password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "followup_project.urls"
@@ -109,7 +126,24 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `manage.py collectstatic` gathers the static files, which WhiteNoise then serves
+# (relative to the checkout, or absolute).
+STATIC_ROOT = BASE_DIR / env("STATIC_ROOT", default="staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production: names with a hash of the content (cached for good by browsers) and
+    # compressed copies, both made by collectstatic, which is then required. Development
+    # (and the test suite) serve the apps' own files, without collectstatic.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+if DEBUG:
+    # WhiteNoise finds the files through the apps when DEBUG is on; without collectstatic it
+    # would warn about the missing STATIC_ROOT at every start.
+    warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 LOGIN_URL = "admin:login"
 
@@ -157,6 +191,11 @@ TWILIO_SMS_FROM = env("TWILIO_SMS_FROM", default="")
 TWILIO_WHATSAPP_FROM = env("TWILIO_WHATSAPP_FROM", default="")
 # Public base URL of this app, for Twilio status callbacks and signature checks behind a proxy.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
+if PUBLIC_BASE_URL:
+    # Forms posted from the public address (the admin's, behind a proxy) pass the CSRF check.
+    _public = urlsplit(PUBLIC_BASE_URL)
+    if f"{_public.scheme}://{_public.netloc}" not in CSRF_TRUSTED_ORIGINS:
+        CSRF_TRUSTED_ORIGINS.append(f"{_public.scheme}://{_public.netloc}")
 # Where the Twilio SDK sends Messages API calls. Tests and benchmarks point it at the
 # Twilio-compatible server in tests/support/twilio_server.py.
 TWILIO_API_BASE = env("TWILIO_API_BASE", default="https://api.twilio.com")
@@ -195,7 +234,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per API credential (a token), else per signed-in user, else per client address; Twilio's
+    # webhooks are never throttled (docs/decisions.md, "Production").
+    "DEFAULT_THROTTLE_CLASSES": ["followup_project.limits.CredentialRateThrottle"],
 }
+# Requests one API credential may make: "<number>/<second|minute|hour|day>" (or s, min, h, d);
+# empty for no limit. Past it: 429 with Retry-After. Counted in the cache (CACHE_URL).
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
+if API_THROTTLE_RATE and not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE):
+    raise ImproperlyConfigured(
+        f"API_THROTTLE_RATE={API_THROTTLE_RATE!r}: write it like 600/min (or empty for no limit)."
+    )
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Auto Follow-Up API",
@@ -206,6 +255,38 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Production: TLS, cookies, login attempts, cache ---------------------------------
+
+# Behind a reverse proxy that terminates TLS: it sets X-Forwarded-Proto (https), which then
+# makes a request secure, and appends the client's address to X-Forwarded-For, which the
+# login and API limits then count by. Never set it without such a proxy (both are forgeable).
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Development defaults (plain http on 127.0.0.1); production values in .env.example and the README.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+
+# django-axes: after LOGIN_FAILURE_LIMIT wrong passwords for one username from one address,
+# that pair is refused (a page saying so, 429) for LOGIN_COOLOFF_MINUTES; a success resets it.
+# Attempts are kept in the database: every web process sees them.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "followup_project.limits.client_ip"
+AXES_LOCKOUT_CALLABLE = "followup_project.limits.locked_out"
+AXES_VERBOSE = False  # no banner on stderr at every command's start (failures are still logged)
+
+# Where the API throttle counts requests. The default is each process's memory: with several
+# gunicorn workers each counts alone (a client gets up to workers x API_THROTTLE_RATE).
+# A shared one: redis://host:6379/1 (or dbcache://cache_table after `manage.py createcachetable`).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 LOGGING = {
     "version": 1,

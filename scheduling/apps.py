@@ -8,7 +8,13 @@ class SchedulingConfig(AppConfig):
     def ready(self):
         import os
 
+        from django.core import checks
         from django_q.signals import post_spawn
+
+        from scheduling.checks import dispatch_fits_the_task_timeout
+
+        # A dispatch task Django-Q2 would kill mid-send stops check, runserver and qcluster.
+        checks.register(dispatch_fits_the_task_timeout)
 
         from channels_out.connections import forget_pools_after_fork
 

@@ -6,7 +6,10 @@
    and a contact, so requests get past "no such bot" into the engine.
 2. Twilio's webhooks, which are not in the schema (their views set schema = None): arbitrary
    form fields, unsigned (always 403, nothing written) and correctly signed (never 500,
-   NUL characters and overlong fields included).
+   NUL characters, overlong fields and times past the calendar included; a 4xx writes nothing).
+3. Hostile JSON bodies the schema does not describe: any JSON value in any field (floats and
+   booleans for ids, huge integers, lone surrogates, unknown zones), deep nesting, bytes that
+   are not JSON. Never 5xx; a 4xx has a JSON reason and writes nothing.
 
 Both use a transactional database: requests run in real transactions as in production (the
 WSGI handler also closes the connection after each request), and one request's database error
@@ -19,6 +22,7 @@ does not reach), the engine's clock is stopped at one instant (it reads the time
 each test starts from an empty database with its ids counting from 1.
 """
 
+import json
 import re
 
 import pytest
@@ -27,14 +31,14 @@ from django.core.management.color import no_style
 from django.core.wsgi import get_wsgi_application
 from django.db import connection
 from django.test import Client
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
 from bots.models import Bot
-from conversations.models import Contact, Conversation, Message
+from conversations.models import Contact, Conversation, Message, OptOut
 from scheduling.clock import system_clock
 from scheduling.models import FollowUp
 from tests.factories import make_bot
@@ -42,6 +46,8 @@ from tests.support.twilio_webhooks import post_twilio_form, twilio_signature
 
 SCHEMA_PATH = "/api/schema/"
 BOT_IDS = (1, 2)
+# The second bot lives where an offset carries a time in year 9999 past the calendar's end.
+BOT_ZONES = {1: "America/New_York", 2: "Pacific/Kiritimati"}
 CONTACT_ID = 1
 PHONE = "+15555550100"
 SENT_SID = "SM" + "a" * 32
@@ -58,7 +64,7 @@ def _seed():
     and follow-ups (one sent, one pending), so requests reach past "no such bot"."""
     for pk in BOT_IDS:
         if not Bot.objects.filter(pk=pk).exists():
-            make_bot(pk=pk, name=f"Fuzz Dental {pk}")
+            make_bot(pk=pk, name=f"Fuzz Dental {pk}", timezone=BOT_ZONES[pk])
     bot = Bot.objects.get(pk=BOT_IDS[0])
     contact = Contact.objects.filter(pk=CONTACT_ID).first() or Contact.objects.create(
         pk=CONTACT_ID, bot=bot, first_name="Ana", phone=PHONE, email="ana@example.com"
@@ -100,6 +106,22 @@ def _seed():
     )
     FollowUp.objects.create(step=2, **common)
     return bot, contact
+
+
+def rows():
+    """What a refused request must leave as it was."""
+    return (
+        [m.objects.count() for m in (Contact, Conversation, Message, FollowUp, OptOut)],
+        list(FollowUp.objects.order_by("pk").values_list("status", "delivery_status")),
+    )
+
+
+def refused_cleanly(response, before):
+    """A 4xx answers a JSON reason and writes nothing."""
+    if 400 <= response.status_code < 500:
+        assert response["Content-Type"].startswith("application/json"), response.content[:200]
+        assert response.json()
+        assert rows() == before
 
 
 # --- 1. schemathesis over the OpenAPI schema ---------------------------------------------
@@ -264,12 +286,32 @@ values = st.one_of(
         ]
     ),
 )
+# Times past the calendar, in the shapes the classifier reads (a request more than 365 days
+# ahead is busy, never an error).
+far_off_times = st.builds(
+    lambda template, year, day: template.format(year=year, day=day),
+    st.sampled_from(
+        [
+            "call me on 1 January {year} at 3pm",
+            "call me {year}-12-{day:02d} 23:59",
+            "call me 12/{day}/{year} at 11pm",
+            "can you call me on December {day}, {year} at 11:59pm?",
+            "text me on {day}/12/{year} at 9",
+            "call me in {year} days",
+            "call me in {year} weeks",
+            "call me in {year} years",
+        ]
+    ),
+    st.sampled_from([0, 1, 9998, 9999, 10000, 99999, 10**20]),
+    st.integers(min_value=1, max_value=31),
+)
 phones = st.one_of(st.just(PHONE), st.just("whatsapp:" + PHONE), st.from_regex(r"\A\+[1-9]\d{6,14}\Z"), text(32))
 forms = st.fixed_dictionaries(
     {},
     optional={
         "From": phones,
         "Body": st.one_of(
+            far_off_times,
             text(300),
             st.sampled_from(
                 [
@@ -349,11 +391,14 @@ def test_an_unsigned_or_missigned_twilio_webhook_is_refused_and_writes_nothing(
     kind="inbound", bot_id=1, params={"From": PHONE, "Body": "call me tomorrow at 3pm", "MessageSid": "SM" + "b" * 32}
 )
 @example(kind="inbound", bot_id=1, params={"Body": "hi"})  # no From
+@example(kind="inbound", bot_id=2, params={"From": PHONE, "Body": "call me 9999-12-31 23:59", "MessageSid": "SM9"})
 def test_a_signed_twilio_webhook_with_any_fields_is_never_a_server_error(twilio, kind, bot_id, params):
+    before = rows()
     # The test client re-raises a view's exception, so a 500 fails here with its traceback.
     response = post_signed(twilio, webhook_path(kind, bot_id), params)
-    assert response.status_code < 500
-    assert response.status_code in (200, 400, 403, 404)
+    event(f"{kind} {response.status_code}")  # the spread, with --hypothesis-show-statistics
+    assert response.status_code in (200, 400, 404)
+    refused_cleanly(response, before)
 
 
 # --- NUL characters and overlong fields (PostgreSQL refuses them; SQLite keeps them) ---------
@@ -395,3 +440,110 @@ def test_a_signed_twilio_webhook_with_a_nul_character_is_not_a_server_error(twil
 )
 def test_a_signed_twilio_webhook_with_an_overlong_field_is_not_a_server_error(twilio, kind, params):
     assert signed_status(twilio, kind, params) < 500
+
+
+# --- 3. hostile JSON bodies -----------------------------------------------------------------
+
+API_PATHS = ["/api/messages/inbound/", "/api/messages/outbound/", "/api/appointments/"]
+ODD_STRINGS = [
+    "",
+    "1",
+    "1e3",
+    " 1",
+    "1.0",
+    "99999999999999999999",
+    "\x00",
+    "sms\x00",
+    "\ud800",  # a lone surrogate: json.dumps writes it as an escape
+    "Mars/Olympus",
+    "America",
+    "localtime",
+    "America/New_York",
+    "Pacific/Kiritimati",
+    "x" * 300,
+    PHONE,
+    "sms",
+    "whatsapp",
+    "bot",
+    "agent",
+]
+json_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.sampled_from([0, 1, 2, -1, 2**63 - 1, 2**63, 10**30]),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(ODD_STRINGS),
+    text(20),
+)
+json_values = st.recursive(
+    json_leaves,
+    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(text(6), children, max_size=3)),
+    max_leaves=8,
+)
+contact_refs = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.one_of(st.just(CONTACT_ID), json_values),
+        "phone": st.one_of(st.just(PHONE), e164, json_values),
+        "email": st.one_of(st.just("ana@example.com"), json_values),
+        "first_name": json_values,
+        "timezone": st.one_of(st.sampled_from(ODD_STRINGS), json_values),
+    },
+)
+# A body every endpoint takes (each ignores the fields it does not know), varied where it
+# stays valid (bot, contact, a time in any year), with at most two fields given any value,
+# so requests reach the engine as well as the validation.
+valid_bodies = st.fixed_dictionaries(
+    {
+        "bot": st.sampled_from(BOT_IDS),
+        "contact": st.one_of(st.just({"id": CONTACT_ID}), e164.map(lambda phone: {"phone": phone})),
+        "channel": st.sampled_from(["sms", "whatsapp", "email"]),
+        "text": st.one_of(far_off_times, st.just("call me tomorrow at 3pm"), st.just("in a meeting")),
+        "author": st.sampled_from(["bot", "agent"]),
+    }
+)
+any_changes = st.dictionaries(
+    st.sampled_from(["bot", "contact", "channel", "text", "author", "provider_id"]),
+    st.one_of(contact_refs, json_values),
+    max_size=2,
+)
+json_bodies = st.builds(lambda body, changes: {**body, **changes}, valid_bodies, any_changes)
+raw_bodies = st.one_of(
+    json_bodies.map(lambda body: json.dumps(body).encode()),
+    json_values.map(lambda value: json.dumps(value).encode()),
+    # Nested around the limit of 32 levels, and far past it.
+    st.builds(
+        lambda depth, pair: (pair[0] * depth + "1" + pair[1] * depth).encode(),
+        st.one_of(st.integers(min_value=30, max_value=34), st.integers(min_value=35, max_value=10_000)),
+        st.sampled_from([("[", "]"), ('{"a":', "}")]),
+    ),
+    st.binary(max_size=60),
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(path=st.sampled_from(API_PATHS), raw=raw_bodies)
+@example(
+    path=API_PATHS[0],
+    raw=b'{"bot": 2, "contact": {"phone": "+15555550177"}, "channel": "sms", "text": "call me 9999-12-31 23:59"}',
+)
+@example(path=API_PATHS[0], raw=b'{"bot": 1.5, "contact": {"id": 1}, "channel": "sms", "text": "hi"}')
+@example(path=API_PATHS[1], raw=b'{"bot": true, "contact": {"id": 1}, "text": "hi", "author": "bot"}')
+@example(
+    path=API_PATHS[2], raw=b'{"bot": 1, "contact": {"phone": "+15555550178", "timezone": "America"}, "channel": "sms"}'
+)
+def test_a_hostile_json_body_is_never_a_server_error_and_a_refusal_writes_nothing(api_token, path, raw):
+    client = Client(headers={"Authorization": f"Token {api_token}"})
+    before = rows()
+    # The test client re-raises a view's exception, so a 500 fails here with its traceback.
+    response = client.generic("POST", path, raw, content_type="application/json")
+    event(f"{path} {response.status_code}")
+    assert response.status_code in (200, 201, 400, 413), response.content[:300]
+    refused_cleanly(response, before)

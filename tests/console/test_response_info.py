@@ -1,13 +1,14 @@
 """The Response Info page, from data the real engine made on a virtual clock."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
 from channels_out.senders.console import RecordingSender
-from conversations.models import Contact
+from conversations.models import Contact, Message
 from scheduling import events
 from scheduling.models import FollowUp
 from tests.factories import at, clock, make_bot, make_conversation
@@ -168,3 +169,26 @@ def test_queries_stay_bounded_however_long_the_history(admin_client, django_asse
     with django_assert_max_num_queries(14):
         admin_client.get(url(maria.pk))
     assert Contact.objects.count() == 1
+
+
+@pytest.mark.parametrize("bot_zone", ["Etc/GMT+12", "Pacific/Kiritimati"])
+def test_times_at_the_calendars_edges_are_shown_in_utc(admin_client, bot_zone):
+    """A zone's offset would carry them past year 9999 or before year 1: shown in UTC, never a 500."""
+    conversation = make_conversation(make_bot(timezone=bot_zone), timezone="Pacific/Kiritimati")
+    last, first = datetime(9999, 12, 31, 23, 59, tzinfo=UTC), datetime(1, 1, 1, 0, 1, tzinfo=UTC)
+    for moment in (last, first):
+        Message.objects.create(
+            conversation=conversation,
+            direction=Message.Direction.INBOUND,
+            author=Message.Author.CONTACT,
+            channel="sms",
+            text="call me then",
+            at=moment,
+            intent="specific_time",
+            requested_at=moment,
+        )
+    response = admin_client.get(url(conversation.contact_id))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Fri 31 Dec 9999, 23:59 UTC" in page
+    assert " 1 Jan " in page and "00:01 UTC" in page  # year 1: "1" or "0001", as the platform writes it
