@@ -52,6 +52,9 @@ def twiml():
 class TwilioWebhook(BoundedInput, APIView):
     authentication_classes = []  # the Twilio signature is the authentication
     permission_classes = [AllowAny]
+    # Never throttled: Twilio does not retry a message answered 429, it would be lost. The
+    # signature, checked first thing, makes a forged request cost an HMAC and write nothing.
+    throttle_classes = []
     parser_classes = [BoundedFormParser]
     renderer_classes = [JSONRenderer]
     schema = None  # not part of the public API

@@ -41,10 +41,8 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
 
 class CredentialRateThrottle(SimpleRateThrottle):
     """API_THROTTLE_RATE per API credential: the token (or, later, an account's API key),
-    else the signed-in user (the admin's session), else the client's address.
-
-    Twilio's webhooks are never throttled: Twilio does not retry a message answered 429.
-    Their signature is checked first thing, so a flood of forged requests costs an HMAC each."""
+    else the signed-in user (the admin's session), else the client's address. (Twilio's
+    webhooks set no throttle: see api/twilio_webhooks.py.)"""
 
     scope = "api"
 
@@ -54,10 +52,6 @@ class CredentialRateThrottle(SimpleRateThrottle):
         return settings.API_THROTTLE_RATE or None
 
     def get_cache_key(self, request, view) -> str | None:
-        from api.twilio_webhooks import TwilioWebhook  # not at import: DRF loads this module early
-
-        if isinstance(view, TwilioWebhook):
-            return None
         if request.auth is not None:
             credential = getattr(request.auth, "key", None) or getattr(request.auth, "pk", None) or request.auth
             # A digest: the cache never holds the credential itself.
