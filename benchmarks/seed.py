@@ -54,9 +54,12 @@ def create_bots(count: int = BOTS) -> list[int]:
 
     from bots.models import Bot, Scenario, WorkingWindow
 
+    from accounts.models import Account
+
     ids = []
     for i in range(count):
         bot = Bot.objects.create(
+            account=Account.objects.create(name=f"Business {i}"),
             name=f"Clinic {i}",
             timezone=TIMEZONES[i % len(TIMEZONES)],
             booking_link=f"https://book.example.com/{i}",

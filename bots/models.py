@@ -5,6 +5,7 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from accounts.models import Account
 from bots.numbers import validate_sms_sender, validate_whatsapp_sender
 from rules.cadence import CadenceError, Delay, parse_cadence
 from rules.working_hours import WEEKDAYS
@@ -34,6 +35,13 @@ def validate_timezone(value: str) -> None:
 
 
 class Bot(models.Model):
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,  # a business with bots is not deleted by accident
+        related_name="bots",
+        verbose_name="business",
+        help_text="The business (location) this bot works for: only its members see the bot and its contacts.",
+    )
     name = models.CharField(max_length=200, help_text="Shown to contacts as the business name.")
     active = models.BooleanField(default=True, help_text="Follow-ups are never sent while the bot is inactive.")
     timezone = models.CharField(

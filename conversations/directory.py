@@ -18,7 +18,8 @@ def find_or_create_conversation(
     timezone: str = "",
 ) -> Conversation:
     """The bot's conversation with the contact known by id, phone or email (in that order),
-    created with the contact when new. A new conversation starts on `channel`.
+    created with the contact when new. A new conversation starts on `channel`. Contacts are
+    the business's: one who wrote to another of its bots is the same contact.
 
     Safe under concurrent webhooks: the unique constraints decide, the loser re-reads.
     """
@@ -27,7 +28,13 @@ def find_or_create_conversation(
         try:
             with transaction.atomic():
                 contact = Contact.objects.create(
-                    bot=bot, phone=phone, email=email, first_name=first_name, last_name=last_name, timezone=timezone
+                    account_id=bot.account_id,
+                    bot=bot,
+                    phone=phone,
+                    email=email,
+                    first_name=first_name,
+                    last_name=last_name,
+                    timezone=timezone,
                 )
         except IntegrityError:  # the same new number, created by a concurrent request
             contact = find_contact(bot, contact_id=None, phone=phone, email=email)
@@ -42,7 +49,8 @@ def find_or_create_conversation(
 
 
 def find_contact(bot, *, contact_id, phone, email):
-    contacts = Contact.objects.filter(bot=bot).order_by("id")
+    """The business's contact with this id, else this phone, else this e-mail; None if none."""
+    contacts = Contact.objects.filter(account_id=bot.account_id).order_by("id")
     if contact_id is not None:
         return contacts.filter(pk=contact_id).first()
     if phone:

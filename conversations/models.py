@@ -2,20 +2,33 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
+from accounts.models import Account
 from bots.models import Bot, validate_timezone
 from vocabulary import Channel
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tags", verbose_name="business")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="one_tag_name_per_account")]
+        ordering = ["name"]
 
     def __str__(self):
         return self.name
 
 
 class Contact(models.Model):
-    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="contacts")
+    """A person the business talks to: one per business and phone number, and one per
+    business and e-mail address, whichever of its bots they write to."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts", verbose_name="business")
+    bot = models.ForeignKey(
+        Bot, on_delete=models.CASCADE, related_name="contacts", help_text="The bot that met the contact first."
+    )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=32, blank=True, db_index=True, help_text="E.164, like +15555550100.")
@@ -32,10 +45,19 @@ class Contact(models.Model):
     class Meta:
         ordering = ["first_name", "last_name", "id"]
         constraints = [
+            # The database decides between concurrent first messages: the loser re-reads.
             models.UniqueConstraint(
-                fields=["bot", "phone"], condition=~models.Q(phone=""), name="one_contact_per_phone"
+                fields=["account", "phone"], condition=~models.Q(phone=""), name="one_contact_per_phone"
+            ),
+            models.UniqueConstraint(
+                "account", Lower("email"), condition=~models.Q(email=""), name="one_contact_per_email"
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        if self.account_id is None and self.bot_id is not None:
+            self.account_id = self.bot.account_id  # the business of the bot that met them
+        super().save(*args, **kwargs)
 
     def __str__(self):
         name = f"{self.first_name} {self.last_name}".strip()
@@ -47,7 +69,8 @@ class Contact(models.Model):
 
     @property
     def opted_out(self) -> bool:
-        """An opt-out said on any channel covers every channel of the bot, until START/UNSTOP."""
+        """An opt-out said on any channel covers every channel of every bot of the business,
+        until START/UNSTOP."""
         return bool(self.opt_outs.all())
 
 

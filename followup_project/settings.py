@@ -33,10 +33,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",  # login attempts: counted, and refused for a while after too many failures
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served locally (no CDN)
     "django_q",
+    "accounts",
     "bots",
     "conversations",
     "scheduling",

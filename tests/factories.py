@@ -3,6 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from accounts.models import Account
 from bots.models import Bot, WorkingWindow
 from conversations.models import Contact, Conversation
 from rules.working_hours import parse_windows
@@ -15,11 +16,16 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def make_account(name: str = "Test business") -> Account:
+    return Account.objects.create(name=name)
+
+
 def make_bot(*, cadences=None, hours=None, **fields) -> Bot:
     """A bot as the engine tests want it: contact hours off and no daily limit unless given
     (a new bot's own defaults are tested in test_engine_v2)."""
     fields.setdefault("contact_hours_enabled", False)
     fields.setdefault("max_follow_ups_per_day", None)
+    fields.setdefault("account", fields.pop("account", None) or make_account())
     bot = Bot.objects.create(
         name=fields.pop("name", "Ana Dental"),
         timezone=fields.pop("timezone", "America/New_York"),
@@ -62,7 +68,11 @@ def make_due_follow_ups(n: int, *, phone_prefix="+1555", bot=None, due=None) -> 
     scenario = bot.scenario("stopped_replying")
     due = due or timezone.now() - timedelta(minutes=1)
     contacts = Contact.objects.bulk_create(
-        [Contact(bot=bot, first_name="Pat", phone=f"{phone_prefix}{i:07d}") for i in range(n)], batch_size=2000
+        [
+            Contact(account_id=bot.account_id, bot=bot, first_name="Pat", phone=f"{phone_prefix}{i:07d}")
+            for i in range(n)
+        ],
+        batch_size=2000,
     )
     conversations = Conversation.objects.bulk_create(
         [Conversation(bot=bot, contact=c, channel="sms") for c in contacts], batch_size=2000

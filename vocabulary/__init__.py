@@ -72,6 +72,10 @@ class Reason(models.TextChoices):
     )
     OUTSIDE_SENDING_HOURS = "outside_sending_hours", "Moved to the next time inside working and contact hours."
     REPLANNED = "replanned", "A newer message restarted the cadence while this one was waiting for the provider."
+    CONTACTS_MERGED = (
+        "contacts_merged",
+        "The contact had been recorded twice; the two were merged and the other conversation's follow-up went on.",
+    )
     SEND_OUTCOME_UNKNOWN = (
         "send_outcome_unknown",
         "The send started but no outcome was recorded; it is never retried.",

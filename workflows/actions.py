@@ -170,13 +170,14 @@ def _tag_name(action) -> str:
 
 
 def add_tag(action, follow_up) -> None:
-    tag, _ = Tag.objects.get_or_create(name=_tag_name(action))
+    tag, _ = Tag.objects.get_or_create(account_id=follow_up.conversation.contact.account_id, name=_tag_name(action))
     follow_up.conversation.contact.tags.add(tag)
 
 
 def remove_tag(action, follow_up) -> None:
     # A tag nobody has is simply not there: nothing to create just to remove it.
-    follow_up.conversation.contact.tags.remove(*Tag.objects.filter(name=_tag_name(action)))
+    contact = follow_up.conversation.contact
+    contact.tags.remove(*Tag.objects.filter(account_id=contact.account_id, name=_tag_name(action)))
 
 
 def assign(action, follow_up) -> None:

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from accounts.models import Account
 from bots.models import Bot, WorkingWindow
 from channels_out.senders.console import RecordingSender
 from conversations.models import Contact, Conversation
@@ -35,6 +36,7 @@ def simulate(spec: ScenarioSpec) -> dict:
 def _setup(spec: ScenarioSpec) -> Conversation:
     b = spec.bot
     bot = Bot.objects.create(
+        account=Account.objects.create(name="Simulated business"),
         name=spec.name or "Simulated bot",
         timezone=b["timezone"],
         active=b.get("active", True),

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Account
 from bots.models import Bot, WorkingWindow
 from channels_out.senders.console import RecordingSender
 from conversations.models import Contact, Conversation, Message, Tag
@@ -79,6 +80,7 @@ def _reset_bot() -> Bot:
     old.delete()
 
     bot = Bot.objects.create(
+        account=Account.objects.get_or_create(name=BOT_NAME)[0],
         name=BOT_NAME,
         timezone="America/New_York",
         booking_link=BOOKING_LINK,
@@ -128,7 +130,7 @@ def _play_story(bot: Bot, now) -> Contact:
         bot, "live_chat", first_name="Priya", last_name="Shah", phone="+15555550103", email="priya@example.com"
     )
     tom = _conversation(bot, "sms", first_name="Tom", last_name="Becker", phone="+15555550104")
-    james.contact.tags.add(Tag.objects.get_or_create(name="whitening")[0])
+    james.contact.tags.add(Tag.objects.get_or_create(account=bot.account, name="whitening")[0])
 
     def says(conversation, text):
         return lambda clock: events.record_inbound(conversation, text, clock=clock)
