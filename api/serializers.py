@@ -11,6 +11,7 @@ import re
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from api import access
 from bots.models import Bot, validate_timezone
 from conversations.directory import find_contact  # the directory's own lookup order: id, phone, email
 from conversations.models import Conversation, Message
@@ -51,10 +52,17 @@ class IdField(serializers.IntegerField):
 
 
 class BotField(serializers.PrimaryKeyRelatedField):
+    """A bot the request reaches (api/access.py): another business's bot is answered as one
+    that doesn't exist. Needs the request in the serializer's context (none: no bot at all)."""
+
     default_error_messages = {"incorrect_type": NOT_AN_ID, "does_not_exist": "No bot with id {pk_value}."}
 
     def __init__(self, **kwargs):
         super().__init__(queryset=Bot.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return access.bots(request) if request is not None else Bot.objects.none()
 
     def to_internal_value(self, data):
         value = as_id(data)

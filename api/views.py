@@ -6,6 +6,9 @@ does not: record_inbound classifies (maybe an LLM call) before taking the conver
 row lock, and an outer transaction would hold locks across that call. So the conversation
 is created in its own transaction first; the one partial write left is a new contact and
 conversation without the message, when classification fails (the request then errors).
+
+Access. An API key or a member's session (api/authentication.py, api/access.py); every bot
+and contact is looked up among the businesses the request reaches.
 """
 
 from django.db import transaction
@@ -13,26 +16,17 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import access
 from api import serializers as s
 from api.parsers import BoundedInput
 from conversations.directory import find_or_create_conversation
-from conversations.models import Contact, Conversation, Message
+from conversations.models import Conversation, Message
 from scheduling import events, planning
 from scheduling.clock import system_clock
 from scheduling.models import FollowUp
-
-
-class TokenOrStaff(BasePermission):
-    """An API token (any active user holding one), or a logged-in staff member's session."""
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and (request.auth is not None or user.is_staff))
-
 
 BAD_REQUEST = OpenApiResponse(
     description="Invalid input: a list of reasons per field, or the body's `detail` (not JSON, or nested too deep)."
@@ -52,10 +46,10 @@ MESSAGE_RESPONSES = {
 
 
 class EventView(BoundedInput, APIView):
-    permission_classes = [TokenOrStaff]
+    permission_classes = [access.ReachesABusiness]
 
     def validated(self, serializer_class) -> s.EventSerializer:
-        serializer = serializer_class(data=self.request.data)
+        serializer = serializer_class(data=self.request.data, context={"request": self.request})
         serializer.is_valid(raise_exception=True)
         return serializer
 
@@ -151,16 +145,17 @@ class FollowUpPages(PageNumberPagination):
     summary="A contact's follow-ups, newest first",
     responses={
         200: s.FollowUpSerializer(many=True),
-        404: OpenApiResponse(description="No such contact, or a page past the end."),
+        404: OpenApiResponse(description="No such contact (of a business you reach), or a page past the end."),
     },
 )
 class ContactFollowUpsView(BoundedInput, generics.ListAPIView):
-    permission_classes = [TokenOrStaff]
+    permission_classes = [access.ReachesABusiness]
     serializer_class = s.FollowUpSerializer
     pagination_class = FollowUpPages
 
     def get_queryset(self):
-        contact = get_object_or_404(Contact, pk=self.kwargs["contact_id"])
+        # Another business's contact is answered as one that doesn't exist.
+        contact = get_object_or_404(access.contacts(self.request), pk=self.kwargs["contact_id"])
         # Newest planned first, as on the Response Info page (FollowUp's default ordering).
         return (
             FollowUp.objects.filter(conversation__contact=contact)

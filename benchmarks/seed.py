@@ -52,9 +52,8 @@ def create_bots(count: int = BOTS) -> list[int]:
     so a due follow-up is never deferred or skipped whatever the time of day of the run."""
     from datetime import time
 
-    from bots.models import Bot, Scenario, WorkingWindow
-
     from accounts.models import Account
+    from bots.models import Bot, Scenario, WorkingWindow
 
     ids = []
     for i in range(count):

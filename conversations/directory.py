@@ -1,6 +1,8 @@
 """Finding (or creating) the contact and conversation an incoming event belongs to."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 
 from bots.models import Bot
 from conversations.models import Contact, Conversation
@@ -36,8 +38,10 @@ def find_or_create_conversation(
                     last_name=last_name,
                     timezone=timezone,
                 )
-        except IntegrityError:  # the same new number, created by a concurrent request
+        except IntegrityError:  # the same new number or address, created by a concurrent request
             contact = find_contact(bot, contact_id=None, phone=phone, email=email)
+            if contact is None:  # not a contact this lookup can find: not a race it can settle
+                raise
     try:
         with transaction.atomic():
             conversation, _ = Conversation.objects.get_or_create(
@@ -49,12 +53,14 @@ def find_or_create_conversation(
 
 
 def find_contact(bot, *, contact_id, phone, email):
-    """The business's contact with this id, else this phone, else this e-mail; None if none."""
+    """The business's contact with this id; else the one with this phone, else the one with
+    this e-mail (in any case); None if none. A new number with a known address finds the
+    address's contact: creating another would break one_contact_per_email."""
     contacts = Contact.objects.filter(account_id=bot.account_id).order_by("id")
     if contact_id is not None:
         return contacts.filter(pk=contact_id).first()
-    if phone:
-        return contacts.filter(phone=phone).first()
-    if email:
-        return contacts.filter(email__iexact=email).first()
-    return None
+    contact = contacts.filter(phone=phone).first() if phone else None
+    if contact is None and email:
+        # lower(), as the constraint reads it (and its index serves the lookup).
+        contact = contacts.annotate(email_key=Lower("email")).filter(email_key=Lower(Value(email))).first()
+    return contact

@@ -54,14 +54,14 @@ class Contact(models.Model):
             ),
         ]
 
+    def __str__(self):
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.phone or self.email or f"Contact {self.pk}"
+
     def save(self, *args, **kwargs):
         if self.account_id is None and self.bot_id is not None:
             self.account_id = self.bot.account_id  # the business of the bot that met them
         super().save(*args, **kwargs)
-
-    def __str__(self):
-        name = f"{self.first_name} {self.last_name}".strip()
-        return name or self.phone or self.email or f"Contact {self.pk}"
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

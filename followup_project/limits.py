@@ -4,8 +4,6 @@ Both count by the client's address as `client_ip` reads it: the connection's, or
 TLS proxy (BEHIND_TLS_PROXY) the one that proxy appended to X-Forwarded-For.
 """
 
-import hashlib
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -40,9 +38,9 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
 
 
 class CredentialRateThrottle(SimpleRateThrottle):
-    """API_THROTTLE_RATE per API credential: the token (or, later, an account's API key),
-    else the signed-in user (the admin's session), else the client's address. (Twilio's
-    webhooks set no throttle: see api/twilio_webhooks.py.)"""
+    """API_THROTTLE_RATE per API credential: the API key (each of a business's keys counts
+    alone), else the signed-in user (the admin's session), else the client's address.
+    (Twilio's webhooks set no throttle: see api/twilio_webhooks.py.)"""
 
     scope = "api"
 
@@ -53,9 +51,9 @@ class CredentialRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view) -> str | None:
         if request.auth is not None:
-            credential = getattr(request.auth, "key", None) or getattr(request.auth, "pk", None) or request.auth
-            # A digest: the cache never holds the credential itself.
-            ident = "credential:" + hashlib.sha256(str(credential).encode()).hexdigest()[:32]
+            # The ApiKey (api/authentication.py) by its prefix: unique, random and shown in
+            # lists, never the secret. (Not its id: a test database reuses ids, the cache doesn't.)
+            ident = f"api-key:{request.auth.prefix}"
         elif request.user and request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:

@@ -229,16 +229,16 @@ if REDIS_URL:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.ApiKeyAuthentication",  # a business's API key
+        "rest_framework.authentication.SessionAuthentication",  # the admin's signed-in users
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Per API credential (a token), else per signed-in user, else per client address; Twilio's
+    # Per API key, else per signed-in user, else per client address; Twilio's
     # webhooks are never throttled (docs/decisions.md, "Production").
     "DEFAULT_THROTTLE_CLASSES": ["followup_project.limits.CredentialRateThrottle"],
 }
-# Requests one API credential may make: "<number>/<second|minute|hour|day>" (or s, min, h, d);
+# Requests one API key (or signed-in user) may make: "<number>/<second|minute|hour|day>" (or s, min, h, d);
 # empty for no limit. Past it: 429 with Retry-After. Counted in the cache (CACHE_URL).
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
 if API_THROTTLE_RATE and not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE):

@@ -7,11 +7,11 @@ import pytest
 import requests
 from django.utils import timezone
 from django_q.tasks import async_task
-from rest_framework.authtoken.models import Token
 
 from scheduling.models import FollowUp
 from tests.factories import make_bot
 from tests.support import twilio_harness
+from tests.support.api_keys import authorization, issue_key
 from tests.support.cluster import STOP_SECONDS, start_cluster, stop_cluster
 from tests.support.processes import twilio_env, wait_for
 from tests.support.twilio_webhooks import twilio_signature
@@ -59,11 +59,10 @@ def test_a_follow_up_goes_out_once_through_twilio_from_the_cluster(environment, 
     conversation = bot.conversations.get()
     assert conversation.contact.phone == PHONE
 
-    token = Token.objects.create(user=admin_user)
     reply = requests.post(
         f"{server.url}/api/messages/outbound/",
         json={"bot": bot.pk, "contact": {"phone": PHONE}, "text": "Yes! Want to book?", "author": "bot"},
-        headers={"Authorization": f"Token {token.key}"},
+        headers=authorization(issue_key(bot.account)),
         timeout=30,
     )
     assert reply.status_code == 201, reply.text

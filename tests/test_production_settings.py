@@ -1,7 +1,7 @@
 """Production settings, as the README's "Running it for real" sets them: `check --deploy` is
 clean with its values; gunicorn serves the static files collectstatic made (admin CSS, the
 API docs' assets) with DEBUG=false, behind the TLS proxy; failed logins lock a username out
-from an address for the cool-off; the API limits each token, never Twilio's webhooks."""
+from an address for the cool-off; the API limits each API key, never Twilio's webhooks."""
 
 import os
 import re
@@ -19,10 +19,9 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
-from tests.factories import make_bot
+from tests.factories import make_account, make_bot
+from tests.support.api_keys import key_client
 from tests.support.processes import REPO, free_port, run_manage, wait_for
 from tests.support.twilio_webhooks import inbound_sms, post_twilio_form, twilio_signature
 
@@ -238,16 +237,9 @@ def limited(settings):
     cache.clear()
 
 
-def token_client(django_user_model, name: str) -> APIClient:
-    client = APIClient()
-    key = Token.objects.create(user=django_user_model.objects.create_user(name)).key
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
-
-
 @pytest.mark.django_db
-def test_a_token_past_the_rate_gets_429_with_retry_after_and_another_token_does_not(limited, django_user_model):
-    first, second = token_client(django_user_model, "first"), token_client(django_user_model, "second")
+def test_a_key_past_the_rate_gets_429_with_retry_after_and_another_key_does_not(limited):
+    first, second = key_client(make_account("First")), key_client(make_account("Second"))
     url = "/api/contacts/999999/follow-ups/"
     assert [first.get(url).status_code for _ in range(3)] == [404, 404, 404]
     throttled = first.get(url)

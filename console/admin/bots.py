@@ -4,20 +4,22 @@ from django.contrib import admin, messages
 from django.db import models
 
 from bots.models import Bot, Scenario, WorkingWindow
+from console.admin.access import ScopedAdmin, ScopedInline
 from console.forms import ScenarioForm
+from console.policy import CHANGE
 from scheduling.events import set_bot_active
 
 # A link typed without a scheme is taken as https (Django 6's default, without the warning).
 HTTPS_URLS: dict[type[models.Field], dict[str, str]] = {models.URLField: {"assume_scheme": "https"}}
 
 
-class WorkingWindowInline(admin.TabularInline):
+class WorkingWindowInline(ScopedInline, admin.TabularInline):
     model = WorkingWindow
     extra = 0
     fields = ("weekday", "start", "end")
 
 
-class ScenarioInline(admin.StackedInline):
+class ScenarioInline(ScopedInline, admin.StackedInline):
     """The goal's three scenarios, created with the bot (bots.signals): edit only.
 
     Stacked, so the cadence's warning about spammy cadences is shown in full, with its
@@ -27,7 +29,7 @@ class ScenarioInline(admin.StackedInline):
     model = Scenario
     form = ScenarioForm
     fields = ("kind", "enabled", "cadence", "accept_cadence", "use_custom_message", "custom_messages", "workflows")
-    readonly_fields = ("kind",)
+    readonly_fields = ("kind", "linked_workflows")
     extra = 0
     max_num = 3
     can_delete = False
@@ -35,6 +37,16 @@ class ScenarioInline(admin.StackedInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def get_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return self.fields
+        # Read-only (an agent): the workflows by name, and no acceptance box.
+        return ("kind", "enabled", "cadence", "use_custom_message", "custom_messages", "linked_workflows")
+
+    @admin.display(description="Workflows")
+    def linked_workflows(self, scenario):
+        return ", ".join(workflow.name for workflow in scenario.workflows.all()) or "—"
 
 
 CONTACT_HOURS_DESCRIPTION = (
@@ -46,13 +58,13 @@ CONTACT_HOURS_DESCRIPTION = (
 
 
 @admin.register(Bot)
-class BotAdmin(admin.ModelAdmin):
+class BotAdmin(ScopedAdmin):
     list_display = ("name", "active", "auto_follow_up", "timezone", "channel_switching")
     list_filter = ("active",)
     search_fields = ("name",)
     actions = ("switch_on", "switch_off")
     fieldsets = (
-        (None, {"fields": ("name", "active", "timezone", "auto_follow_up")}),
+        (None, {"fields": ("account", "name", "active", "timezone", "auto_follow_up")}),
         (
             "Channels",
             {"fields": ("channel_switching", "sms_from", "whatsapp_from", "connector_url", "connector_secret")},
@@ -79,16 +91,17 @@ class BotAdmin(admin.ModelAdmin):
         instances = super().get_inline_instances(request, obj)
         return [i for i in instances if obj is not None or not isinstance(i, ScenarioInline)]
 
-    @admin.action(description="Switch bot on")
+    @admin.action(description="Switch bot on", permissions=["change"])
     def switch_on(self, request, queryset):
         self._switch(request, queryset, True)
 
-    @admin.action(description="Switch bot off (due follow-ups are skipped)")
+    @admin.action(description="Switch bot off (due follow-ups are skipped)", permissions=["change"])
     def switch_off(self, request, queryset):
         self._switch(request, queryset, False)
 
     def _switch(self, request, queryset, active):
         # Through the engine's entry point, like the API and webhooks.
+        queryset = self.where_allowed(request, queryset, CHANGE)
         for bot in queryset:
             set_bot_active(bot, active)
         state = "on" if active else "off"

@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from console.admin.access import ScopedAdmin, ScopedInline, ScopedRelatedFilter
+from console.policy import CHANGE
 from conversations.models import Contact, Conversation, Message, OptOut, Tag
 from scheduling.events import record_appointment_booked
 
@@ -12,7 +14,7 @@ def response_info_link(contact_id):
     return format_html('<a href="{}">Response Info</a>', reverse("response_info", args=[contact_id]))
 
 
-class OptOutInline(admin.TabularInline):
+class OptOutInline(ScopedInline, admin.TabularInline):
     """An opt-out can be recorded here (asked for by phone, say), but only the contact's own
     START lifts one: carriers hold the business to it."""
 
@@ -26,10 +28,10 @@ class OptOutInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ScopedAdmin):
     # The change form adds a "Response Info" button (templates/admin/conversations/contact/).
     list_display = ("name", "phone", "email", "bot", "response_info")
-    list_filter = ("bot", "tags")
+    list_filter = (("bot", ScopedRelatedFilter), ("tags", ScopedRelatedFilter))
     search_fields = ("first_name", "last_name", "phone", "email")
     list_select_related = ("bot",)
     filter_horizontal = ("tags",)
@@ -44,7 +46,7 @@ class ContactAdmin(admin.ModelAdmin):
         return response_info_link(obj.pk)
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(ScopedInline, admin.TabularInline):
     """The conversation as it happened: read-only, it is history."""
 
     model = Message
@@ -62,9 +64,9 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ScopedAdmin):
     list_display = ("contact", "bot", "channel", "stopped", "stopped_reason", "last_inbound_at", "response_info")
-    list_filter = ("bot", "channel", "stopped")
+    list_filter = (("bot", ScopedRelatedFilter), "channel", "stopped")
     search_fields = ("contact__first_name", "contact__last_name", "contact__phone")
     list_select_related = ("contact", "bot")
     raw_id_fields = ("contact",)
@@ -93,8 +95,9 @@ class ConversationAdmin(admin.ModelAdmin):
     def response_info(self, obj):
         return response_info_link(obj.contact_id) if obj and obj.pk else "—"
 
-    @admin.action(description="Mark appointment booked")
+    @admin.action(description="Mark appointment booked", permissions=["change"])
     def mark_booked(self, request, queryset):
+        queryset = self.where_allowed(request, queryset, CHANGE)
         cancelled = sum(record_appointment_booked(c, source="admin") for c in queryset)
         self.message_user(
             request,
@@ -104,5 +107,5 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ScopedAdmin):
     search_fields = ("name",)

@@ -4,13 +4,15 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from console.admin.access import ScopedAdmin
 from console.response_info import local
 from scheduling.models import EngineEvent, FollowUp
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """No adding or editing. Deleting keeps the user's model permission, or deleting a
-    contact (which cascades to its follow-ups) would be refused; only the bulk action goes."""
+class ReadOnlyAdmin(ScopedAdmin):
+    """No adding or editing. Deleting stays with whoever the policy lets delete them (an
+    owner), or deleting a contact (which cascades to its follow-ups) would be refused; only
+    the bulk action goes."""
 
     def has_add_permission(self, request):
         return False

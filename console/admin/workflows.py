@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from console.admin.access import ScopedAdmin, ScopedInline, ScopedRelatedFilter
 from console.admin.bots import HTTPS_URLS
 from console.forms import WorkflowForm
 from workflows.models import BOT_ACTION_NAMES, NO_BOT_ACTIONS, Workflow, WorkflowAction
@@ -23,7 +24,7 @@ class WorkflowActionForm(forms.ModelForm):
     kind = ActionKindField(choices=[("", "---------"), *WorkflowAction.Kind.choices])
 
 
-class WorkflowActionInline(admin.TabularInline):
+class WorkflowActionInline(ScopedInline, admin.TabularInline):
     model = WorkflowAction
     form = WorkflowActionForm
     formfield_overrides = HTTPS_URLS
@@ -31,10 +32,10 @@ class WorkflowActionInline(admin.TabularInline):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(admin.ModelAdmin):
+class WorkflowAdmin(ScopedAdmin):
     form = WorkflowForm
     list_display = ("name", "bot")
-    list_filter = ("bot",)
+    list_filter = (("bot", ScopedRelatedFilter),)
     search_fields = ("name",)
     list_select_related = ("bot",)
     inlines = (WorkflowActionInline,)

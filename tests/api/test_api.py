@@ -1,17 +1,19 @@
-"""The JSON API: token auth, each endpoint through the real engine, 400s that write
+"""The JSON API: API keys, each endpoint through the real engine, 400s that write
 nothing, idempotency, and the OpenAPI schema and docs (served without a CDN)."""
 
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import Membership, Role
 from bots.models import Bot
 from conversations.models import Contact, Conversation, Message, OptOut
 from scheduling import events
 from scheduling.models import EngineEvent, FollowUp
+from tests.factories import make_account
+from tests.support.api_keys import key_client
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +25,15 @@ PHONE = "+15555550100"
 def bot():
     # Default cadences (stopped_replying 1h, 1d; busy 2h, 1d), no working hours and no contact
     # hours: always open, whatever the time of day the suite runs at (the API uses the real clock).
-    return Bot.objects.create(name="Ana Dental", timezone="America/New_York", contact_hours_enabled=False)
+    return Bot.objects.create(
+        account=make_account("Ana Dental"), name="Ana Dental", timezone="America/New_York", contact_hours_enabled=False
+    )
 
 
 @pytest.fixture
-def api():
-    user = User.objects.create_user("integration")  # no password: tokens only, and no slow hashing
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+def api(bot):
+    """A client holding an API key of the bot's business."""
+    return key_client(bot.account)
 
 
 def inbound(bot, text="Hi", **extra):
@@ -67,25 +69,27 @@ def refused(api, url, body) -> dict:
         ("get", "/api/contacts/1/follow-ups/"),
     ],
 )
-def test_every_endpoint_needs_a_token(bot, method, url):
+def test_every_endpoint_needs_a_key(bot, method, url):
     response = getattr(APIClient(), method)(url, {}, format="json")
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Token"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
-def test_a_wrong_token_is_refused(bot):
+def test_a_wrong_key_is_refused(bot):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
     assert client.post(INBOUND, inbound(bot), format="json").status_code == 401
 
 
-def test_a_staff_session_works_but_a_non_staff_session_does_not(bot):
+def test_a_members_session_works_and_a_staff_session_without_membership_does_not(bot):
     contact = Contact.objects.create(bot=bot, phone=PHONE)
     url = f"/api/contacts/{contact.pk}/follow-ups/"
     client = APIClient()
-    client.force_login(User.objects.create_user("clerk"))
+    client.force_login(User.objects.create_user("staff", is_staff=True))
     assert client.get(url).status_code == 403
-    client.force_login(User.objects.create_user("owner", is_staff=True))
+    clerk = User.objects.create_user("clerk")
+    Membership.objects.create(account=bot.account, user=clerk, role=Role.AGENT)
+    client.force_login(clerk)
     assert client.get(url).status_code == 200
 
 
@@ -236,8 +240,8 @@ def test_field_errors_name_the_nested_contact_field(api, bot):
     assert body["contact"]["non_field_errors"] == ["Give the contact's id, phone or email."]
 
 
-def test_a_contact_of_another_bot_is_unknown(api, bot):
-    other = Contact.objects.create(bot=Bot.objects.create(name="Other"), phone=PHONE)
+def test_a_contact_of_another_business_is_unknown(api, bot):
+    other = Contact.objects.create(bot=Bot.objects.create(account=make_account("Other"), name="Other"), phone=PHONE)
     assert refused(api, INBOUND, _with(inbound(bot), contact={"id": other.pk}))["contact"]["id"]
 
 
@@ -314,7 +318,7 @@ def test_schema_is_served_and_lists_the_endpoints(api):
         "/api/appointments/",
         "/api/contacts/{contact_id}/follow-ups/",
     } <= paths.keys()
-    assert "tokenAuth" in response.json()["components"]["securitySchemes"]
+    assert response.json()["components"]["securitySchemes"]["apiKeyAuth"]["scheme"] == "bearer"
 
 
 def test_schema_validates_without_warnings(tmp_path):

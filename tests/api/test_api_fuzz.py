@@ -1,7 +1,7 @@
 """Fuzzing the HTTP surface: nothing a client sends may make the server answer 500.
 
 1. Schemathesis over every operation of the OpenAPI schema (drf-spectacular at
-   /api/schema/), loaded from the Django WSGI app in-process, token-authenticated, with the
+   /api/schema/), loaded from the Django WSGI app in-process, with a business's API key, with the
    `not_a_server_error` and `status_code_conformance` checks. Generated bodies are also aimed at seeded bots
    and a contact, so requests get past "no such bot" into the engine.
 2. Twilio's webhooks, which are not in the schema (their views set schema = None): arbitrary
@@ -33,15 +33,16 @@ from django.db import connection
 from django.test import Client
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
+from accounts.models import Account
 from bots.models import Bot
 from conversations.models import Contact, Conversation, Message, OptOut
 from scheduling.clock import system_clock
 from scheduling.models import FollowUp
-from tests.factories import make_bot
+from tests.factories import make_account, make_bot
+from tests.support.api_keys import authorization, issue_key
 from tests.support.twilio_webhooks import post_twilio_form, twilio_signature
 
 SCHEMA_PATH = "/api/schema/"
@@ -60,11 +61,13 @@ def fuzz_db(django_db_reset_sequences, engine_clock):
 
 
 def _seed():
-    """Bots and a contact at small ids, which generated integers hit often, with a conversation
-    and follow-ups (one sent, one pending), so requests reach past "no such bot"."""
+    """Bots of one business and a contact at small ids, which generated integers hit often,
+    with a conversation and follow-ups (one sent, one pending), so requests reach past "no
+    such bot". The business, whose key the requests hold."""
+    account = Account.objects.first() or make_account("Fuzz Dental")
     for pk in BOT_IDS:
         if not Bot.objects.filter(pk=pk).exists():
-            make_bot(pk=pk, name=f"Fuzz Dental {pk}", timezone=BOT_ZONES[pk])
+            make_bot(pk=pk, account=account, name=f"Fuzz Dental {pk}", timezone=BOT_ZONES[pk])
     bot = Bot.objects.get(pk=BOT_IDS[0])
     contact = Contact.objects.filter(pk=CONTACT_ID).first() or Contact.objects.create(
         pk=CONTACT_ID, bot=bot, first_name="Ana", phone=PHONE, email="ana@example.com"
@@ -105,7 +108,7 @@ def _seed():
         **common,
     )
     FollowUp.objects.create(step=2, **common)
-    return bot, contact
+    return bot, contact, account
 
 
 def rows():
@@ -128,10 +131,10 @@ def refused_cleanly(response, before):
 
 
 @pytest.fixture
-def api_token(fuzz_db, django_user_model):
-    _seed()
-    user = django_user_model.objects.create_user("fuzzer", password="not-used-fuzzer")
-    return Token.objects.create(user=user).key
+def api_key(fuzz_db):
+    """The seeded business's API key (the bots and contact are all its own)."""
+    *_, account = _seed()
+    return issue_key(account, "Fuzzer")
 
 
 def _load_schema():
@@ -214,10 +217,8 @@ if schema is not None:
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
-    def test_no_api_operation_answers_a_server_error(case, api_token):
-        case.call_and_validate(
-            headers={"Authorization": f"Token {api_token}"}, checks=[not_a_server_error, documented_status_code]
-        )
+    def test_no_api_operation_answers_a_server_error(case, api_key):
+        case.call_and_validate(headers=authorization(api_key), checks=[not_a_server_error, documented_status_code])
 
 
 def test_the_schema_lists_every_api_endpoint(api_schema):
@@ -230,21 +231,19 @@ def test_the_schema_lists_every_api_endpoint(api_schema):
     assert routes <= listed, f"routes missing from the schema: {routes - listed}"
 
 
-def test_the_follow_ups_of_an_unknown_contact_are_a_documented_404(api_schema, api_token):
+def test_the_follow_ups_of_an_unknown_contact_are_a_documented_404(api_schema, api_key):
     operation = api_schema["/api/contacts/{contact_id}/follow-ups/"]["GET"]
-    response = Client().get("/api/contacts/999999/follow-ups/", headers={"Authorization": f"Token {api_token}"})
+    response = Client().get("/api/contacts/999999/follow-ups/", headers=authorization(api_key))
     assert response.status_code == 404
     assert "404" in operation.responses.status_codes
 
 
 @pytest.mark.parametrize("path", ["/api/messages/inbound/", "/api/messages/outbound/", "/api/appointments/"])
-def test_a_body_without_a_content_type_is_a_documented_415(api_schema, api_token, path):
+def test_a_body_without_a_content_type_is_a_documented_415(api_schema, api_key, path):
     """What schemathesis' WSGI transport sends for a multipart/form-data case whose body is a
     bare string: the bytes without a Content-Type. No parser takes them: 415, documented."""
     operation = api_schema[path]["POST"]
-    response = Client().generic(
-        "POST", path, data="¥Wn\x80".encode(), content_type="", headers={"Authorization": f"Token {api_token}"}
-    )
+    response = Client().generic("POST", path, data="¥Wn\x80".encode(), content_type="", headers=authorization(api_key))
     assert response.status_code == 415
     assert "415" in operation.responses.status_codes
 
@@ -539,8 +538,8 @@ raw_bodies = st.one_of(
 @example(
     path=API_PATHS[2], raw=b'{"bot": 1, "contact": {"phone": "+15555550178", "timezone": "America"}, "channel": "sms"}'
 )
-def test_a_hostile_json_body_is_never_a_server_error_and_a_refusal_writes_nothing(api_token, path, raw):
-    client = Client(headers={"Authorization": f"Token {api_token}"})
+def test_a_hostile_json_body_is_never_a_server_error_and_a_refusal_writes_nothing(api_key, path, raw):
+    client = Client(headers=authorization(api_key))
     before = rows()
     # The test client re-raises a view's exception, so a 500 fails here with its traceback.
     response = client.generic("POST", path, raw, content_type="application/json")

@@ -6,14 +6,12 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from api.parsers import MAX_BODY_BYTES, MAX_JSON_DEPTH, json_too_deep
 from conversations.models import Contact, Conversation, Message, OptOut
 from scheduling.models import EngineEvent, FollowUp
 from tests.factories import make_bot, make_conversation
+from tests.support.api_keys import key_client
 from tests.support.twilio_webhooks import FORM, inbound_sms, post_twilio_form, twilio_signature
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +29,8 @@ def bot(engine_clock):
 
 
 @pytest.fixture
-def api():
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=User.objects.create_user('api')).key}")
+def api(bot):
+    client = key_client(bot.account)
     client.raise_request_exception = False  # a 500 is answered, and this file says it is not
     return client
 

@@ -13,7 +13,7 @@ from rules.cadence import CadenceError, parse_cadence
 from scheduling import events
 from scheduling.dispatch import dispatch_due
 from scheduling.models import FollowUp
-from tests.factories import at, clock, make_bot, make_conversation
+from tests.factories import at, clock, make_account, make_bot, make_conversation
 from tests.support.admin_forms import bot_change, bot_url, form_data
 from tests.support.checks import present
 from workflows.models import NO_BOT_ACTIONS, Workflow, WorkflowAction
@@ -250,6 +250,7 @@ def test_scenarios_cannot_be_added_or_deleted(admin_client):
 
 
 def test_a_new_bot_gets_its_three_scenarios_and_the_v2_defaults(admin_client):
+    account = make_account("New practice")  # the only business: chosen already
     data = form_data(admin_client.get(reverse("admin:bots_bot_add")))  # the defaults, as a browser posts them
     data.update(
         {
@@ -264,6 +265,7 @@ def test_a_new_bot_gets_its_three_scenarios_and_the_v2_defaults(admin_client):
     response = admin_client.post(reverse("admin:bots_bot_add"), data)
     assert response.status_code == 302
     bot = Bot.objects.get(name="New practice")
+    assert bot.account == account
     assert bot.scenarios.count() == 3 and bot.working_windows.count() == 1
     assert bot.contact_window() == (time(8), time(21)) and bot.max_follow_ups_per_day == 3
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from bots.models import Bot
 from conversations.models import Contact, Conversation, Message
 from scheduling.models import FollowUp
+from tests.factories import make_account
 from tests.support.processes import REPO
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def test_demo_runs_twice_without_duplicates():
 
 
 def test_demo_keeps_other_bots_untouched():
-    other = Bot.objects.create(name="Someone else's practice")
+    other = Bot.objects.create(account=make_account("Someone else"), name="Someone else's practice")
     run_demo()
     run_demo()
     assert Bot.objects.filter(pk=other.pk).exists()
@@ -99,3 +100,17 @@ def test_run_stops_with_one_line_when_its_port_is_taken():
 def test_run_refuses_a_port_that_is_not_a_number():
     done = _run_script(PORT="eighty")
     assert done.returncode == 1 and done.stderr.count("\n") == 1 and "PORT=eighty" in done.stderr
+
+
+def test_demo_has_an_owner_who_sees_the_practice(client):
+    out = run_demo()
+    assert "username owner, password owner" in out
+    owner = get_user_model().objects.get(username="owner")
+    assert owner.is_staff and not owner.is_superuser
+    assert [(m.account.name, m.role) for m in owner.memberships.all()] == [("Bright Smile Dental", "owner")]
+    assert "owner" in run_demo()  # again: the same user, still the owner
+    assert owner.memberships.count() == 1
+    client.force_login(owner)
+    maria = Contact.objects.get(first_name="Maria")
+    assert client.get(reverse("response_info", args=[maria.pk])).status_code == 200
+    assert client.get(reverse("admin:bots_bot_changelist")).status_code == 200

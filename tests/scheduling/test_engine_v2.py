@@ -10,7 +10,7 @@ from channels_out.senders.console import RecordingSender
 from conversations.models import OptOut
 from scheduling import events
 from scheduling.models import FollowUp
-from tests.factories import at, clock, make_bot, make_conversation
+from tests.factories import at, clock, make_account, make_bot, make_conversation
 from tests.support.engine import outcomes, pending, run_until
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ S = FollowUp.Status
 
 
 def test_a_new_bot_gets_contact_hours_and_a_daily_limit():
-    bot = Bot.objects.create(name="New clinic", timezone="America/New_York")
+    bot = Bot.objects.create(account=make_account(), name="New clinic", timezone="America/New_York")
     assert bot.contact_window() == (time(8), time(21))
     assert bot.max_follow_ups_per_day == 3
 

@@ -72,7 +72,7 @@ def drain(queue, now):
 def world():
     bot = make_bot()  # stopped_replying: 5m, 15m
     conversation = make_conversation(bot, first_name="Dana", email="dana@example.com")
-    cold = Tag.objects.create(name="cold")
+    cold = Tag.objects.create(account=bot.account, name="cold")
     conversation.contact.tags.add(cold)
     users = get_user_model().objects
     return {

@@ -1,4 +1,5 @@
-"""`python manage.py demo`: a dental practice's bot with a few contacts, for clicking around.
+"""`python manage.py demo`: a dental practice's bot with a few contacts, for clicking around,
+the superuser `admin` (the agency) and the practice's owner `owner`, who sees only it.
 
 The follow-ups are made by the real engine: the conversations are played on a virtual
 clock over the last days, and due follow-ups go through the dispatcher's own per-row
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, Membership, Role
 from bots.models import Bot, WorkingWindow
 from channels_out.senders.console import RecordingSender
 from conversations.models import Contact, Conversation, Message, Tag
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             bot = _reset_bot()
             first = _play_story(bot, timezone.now())
+            self._owner(bot.account)
         base = (getattr(settings, "PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000").rstrip("/")
         counts = ", ".join(f"{n} {status}" for status, n in _status_counts(bot).items())
         self.stdout.write(self.style.SUCCESS(f"Demo bot “{bot.name}” ready: follow-ups {counts}."))
@@ -65,6 +67,20 @@ class Command(BaseCommand):
             return
         User.objects.create_superuser("admin", "admin@example.com", "admin")
         self.stdout.write("Created superuser: username admin, password admin")
+
+    def _owner(self, account):
+        """The business's owner, who sees only it: to try the console as a customer would."""
+        User = get_user_model()
+        user = User.objects.filter(username="owner").first()
+        if user is None:
+            user = User.objects.create_user("owner", "owner@example.com", "owner", is_staff=True)
+            self.stdout.write(f"Created owner of “{account}”: username owner, password owner (sees only it)")
+        else:
+            self.stdout.write(f"User “owner” exists (password unchanged); owner of “{account}”.")
+            if not user.is_staff:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+        Membership.objects.update_or_create(account=account, user=user, defaults={"role": Role.OWNER})
 
 
 def _status_counts(bot) -> dict[str, int]:
