@@ -58,6 +58,17 @@ def _no_pacing_rates_from_earlier_tests():
 
 
 @pytest.fixture
+def limited(settings):
+    """The API limited to 3 requests a minute per credential, counted from zero."""
+    from django.core.cache import cache
+
+    settings.API_THROTTLE_RATE = "3/min"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def engine_clock(monkeypatch):
     """What the engine reads when it is given no clock (the webhooks, the API): a virtual
     clock instead of the system's, at the factories' Friday 10:00 in New York. Move it with set()."""

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -227,14 +226,6 @@ def test_after_the_cool_off_the_right_password_works_again(owner, settings, monk
 
 
 # --- API throttling ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def limited(settings):
-    settings.API_THROTTLE_RATE = "3/min"
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.mark.django_db
