@@ -8,17 +8,39 @@ CharField), and are no longer than their columns.
 
 import re
 
-from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from api import access
 from bots.models import Bot, validate_timezone
+from bots.numbers import PhoneNumberError, parse_phone
 from conversations.directory import find_contact  # the directory's own lookup order: id, phone, email
 from conversations.models import Conversation, Message
 from scheduling.models import FollowUp
 from vocabulary import Channel
 
-e164 = RegexValidator(r"^\+[1-9]\d{6,14}$", "Enter an E.164 number, like +15555550100.")
+
+class PhoneField(serializers.CharField):
+    """A phone number in any usual spelling, answered and stored in E.164 (bots.numbers): the
+    same number typed two ways is one contact. Without a country code it is read in the
+    DEFAULT_PHONE_REGION setting's country."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "E.164, like +13125550199; other spellings (+1 312-555-0199, or (312) 555-0199 read in the "
+            "DEFAULT_PHONE_REGION setting's country) are turned into it.",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not value:
+            return value
+        try:
+            return parse_phone(value)
+        except PhoneNumberError as exc:
+            raise serializers.ValidationError(str(exc), code="invalid") from None
+
 
 # Ids are BigAutoFields: positive and 64-bit. Larger ones name nothing (no query is made).
 MAX_ID = 2**63 - 1
@@ -81,7 +103,7 @@ class ContactRefSerializer(serializers.Serializer):
     phone, then email. Names and time zone are used only when the contact is created."""
 
     id = IdField(required=False)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=32, validators=[e164])
+    phone = PhoneField(required=False, allow_blank=True, max_length=32)
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)  # Contact.email's column
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=100)

@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from api.parsers import BoundedFormParser, BoundedInput
 from bots.models import Bot
+from bots.numbers import to_e164
 from conversations.directory import find_or_create_conversation
 from scheduling.delivery import record_twilio_status
 from scheduling.events import record_inbound
@@ -81,6 +82,7 @@ class InboundMessage(TwilioWebhook):
         phone = sender.removeprefix(WHATSAPP)
         if not PHONE.match(phone):
             return Response({"error": "From must be a phone number like +15555550100"}, status=400)
+        phone = to_e164(phone) or phone  # E.164 from Twilio already; stored as the contact's number is
         conversation = find_or_create_conversation(
             bot,
             channel=channel,

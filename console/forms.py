@@ -1,9 +1,22 @@
-"""The scenario form: custom texts typed one per line, and the spammy-cadence warning."""
+"""The console's forms: the scenario form (custom texts typed one per line, the spammy-cadence
+warning), the workflow form, phone numbers in E.164, and the bot's working-hours presets."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from bots.hours import HOURS_CHOICES
 from bots.models import Scenario
+from bots.numbers import (
+    EXAMPLE,
+    PhoneNumberError,
+    default_region,
+    normalize_sms_sender,
+    normalize_whatsapp_sender,
+    parse_phone,
+    region_name,
+)
+from conversations.models import Contact
 from rules.cadence import CadenceError, parse_cadence, spam_warning
 from rules.texts import PlaceholderError, check_placeholders
 from vocabulary import ScenarioKind
@@ -145,3 +158,89 @@ class WorkflowForm(forms.ModelForm):
         if bot is not None and any(s.bot_id != bot.pk for s in scenarios):
             self.add_error("scenarios", "Choose scenarios of this workflow's bot.")
         return cleaned
+
+
+# --- Phone numbers: typed in any usual spelling, stored in E.164 (bots.numbers) ----------
+
+
+def phone_help(field: forms.Field, what: str) -> None:
+    field.help_text = (
+        f"{what} Type it in any usual way, with its country code ({EXAMPLE}) or, for a number of "
+        f"{region_name(default_region())}, without it, like (312) 555-0199; it is stored as +13125550199."
+    )
+
+
+class ContactForm(forms.ModelForm):
+    """A contact's phone number, typed in any usual way, stored in E.164: the number the
+    contact writes from and the API finds them by."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "phone" in self.fields:
+            phone_help(self.fields["phone"], "The contact's mobile number.")
+
+    def clean_phone(self):
+        value = self.cleaned_data.get("phone", "")
+        if not value:
+            return value
+        try:
+            return parse_phone(value)
+        except PhoneNumberError as exc:
+            raise ValidationError(str(exc), code="invalid_phone") from None
+
+    def clean(self):
+        cleaned = super().clean() or self.cleaned_data
+        phone, account = cleaned.get("phone"), cleaned.get("account") or getattr(self.instance, "account", None)
+        bot = cleaned.get("bot")
+        account_id = account.pk if account is not None else (bot.account_id if bot is not None else None)
+        if phone and account_id is not None:
+            other = Contact.objects.filter(account_id=account_id, phone=phone).exclude(pk=self.instance.pk).first()
+            if other is not None:
+                self.add_error("phone", f"{phone} is already the number of another contact of this business: {other}.")
+        return cleaned
+
+
+class OptOutForm(forms.ModelForm):
+    """An opt-out recorded in the console: said now (asked for by phone, say)."""
+
+    def save(self, commit=True):
+        if self.instance.at is None:
+            self.instance.at = timezone.now()
+        return super().save(commit)
+
+
+# --- The bot's page: sender numbers, and working hours filled from a preset ------------
+
+
+class BotForm(forms.ModelForm):
+    """Sender numbers typed in any usual way (stored in E.164, a short code as it is), and
+    "Fill working hours from": a preset, or Monday's windows copied to the other weekdays,
+    replacing the windows below when the bot is saved (console.admin.bots.BotAdmin)."""
+
+    hours_preset = forms.ChoiceField(
+        label="Fill working hours from",
+        required=False,
+        choices=[("", "— keep the windows below —"), *HOURS_CHOICES],
+        help_text="Replaces the working hours below when you save: with a preset, or with Monday's "
+        "windows copied to Tuesday to Friday (as Monday is after this save).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "sms_from" in self.fields:
+            self.fields["sms_from"].help_text = (
+                f"A number in any usual spelling ({EXAMPLE}; without its country code for "
+                f"{region_name(default_region())}), stored in E.164, or a 5-6 digit short code; "
+                "empty uses the TWILIO_SMS_FROM setting."
+            )
+        if "whatsapp_from" in self.fields:
+            self.fields["whatsapp_from"].help_text = (
+                f"A number in any usual spelling ({EXAMPLE}), stored in E.164; "
+                "empty uses the TWILIO_WHATSAPP_FROM setting."
+            )
+
+    def clean_sms_from(self):
+        return normalize_sms_sender(self.cleaned_data.get("sms_from", ""))
+
+    def clean_whatsapp_from(self):
+        return normalize_whatsapp_sender(self.cleaned_data.get("whatsapp_from", ""))

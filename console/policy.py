@@ -20,6 +20,8 @@ from scheduling.models import EngineEvent, FollowUp
 from workflows.models import Workflow, WorkflowAction
 
 VIEW, ADD, CHANGE, DELETE, REVOKE = "view", "add", "change", "delete", "revoke"
+# Working conversations, on the engine's records: cancel follow-ups, pause their conversations.
+WORK = "work"
 EVERYTHING = frozenset({VIEW, ADD, CHANGE, DELETE})
 
 # What each role may do with each area's objects in its own business.
@@ -28,9 +30,11 @@ RULES: dict[str, dict[str, frozenset[str]]] = {
     "workflows": {Role.OWNER: EVERYTHING, Role.AGENT: frozenset({VIEW})},
     "tags": {Role.OWNER: EVERYTHING, Role.AGENT: frozenset({VIEW})},
     "contacts": {Role.OWNER: EVERYTHING, Role.AGENT: frozenset({VIEW, CHANGE})},  # with opt-outs
-    "conversations": {Role.OWNER: EVERYTHING, Role.AGENT: frozenset({VIEW, CHANGE})},  # and "mark booked"
-    # Written by the engine only; an owner's deletions include a contact's cascade.
-    "history": {Role.OWNER: frozenset({VIEW, DELETE}), Role.AGENT: frozenset({VIEW})},
+    # Changing one includes working it: replying, pausing its follow-ups, marking it booked.
+    "conversations": {Role.OWNER: EVERYTHING, Role.AGENT: frozenset({VIEW, CHANGE})},
+    # Written by the engine only; an owner's deletions include a contact's cascade. Whoever
+    # works conversations may cancel follow-ups (and pause them, from the list).
+    "history": {Role.OWNER: frozenset({VIEW, DELETE, WORK}), Role.AGENT: frozenset({VIEW, WORK})},
     "business": {Role.OWNER: frozenset({VIEW, CHANGE}), Role.AGENT: frozenset({VIEW})},  # its name
     "api_keys": {Role.OWNER: frozenset({VIEW, ADD, REVOKE})},
 }

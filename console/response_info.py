@@ -5,35 +5,13 @@ template only lays them out.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
+from console import preview
+from console.display import code_of, label, local, stop_reason
 from conversations.models import Contact, Conversation, Message
 from scheduling.models import EngineEvent, FollowUp
-from vocabulary import Intent, Reason
-
-STOP_REASONS = {
-    "opt_out": "the contact opted out",
-    "not_interested": "the contact is not interested",
-    "booked": "the contact said they booked",
-    "appointment_booked": "an appointment was booked",
-}
-
-
-def label(choices, code: str) -> str:
-    """What a code means to a business owner; an unknown one (a provider's error text) as it is."""
-    return choices(code).label if code in choices.values else code
-
-
-def local(value: datetime, tz: ZoneInfo) -> str:
-    """ "Sat 7 Mar 2026, 09:00 EST": the zone's abbreviation labels every time. A time the
-    zone's offset would carry past the calendar (within hours of year 1 or 9999) is shown
-    in UTC, labelled so."""
-    try:
-        value = value.astimezone(tz)
-    except OverflowError:
-        value = value.astimezone(UTC)
-    return f"{value:%a} {value.day} {value:%b %Y, %H:%M %Z}"
+from vocabulary import Intent, Note, Reason
 
 
 @dataclass(frozen=True)
@@ -52,6 +30,7 @@ class MessageRow:
     author: str
     channel: str
     intent: str = ""
+    intent_code: str = ""
     requested: Moment | None = None
 
 
@@ -70,6 +49,7 @@ class FollowUpRow:
     reason: str
     reason_code: str
     delivery: str
+    delivery_code: str
     trigger: MessageRow | None
     sent_text: str
 
@@ -78,6 +58,7 @@ class FollowUpRow:
 class EventRow:
     at: Moment
     kind: str
+    kind_code: str
     detail: str
 
 
@@ -87,6 +68,7 @@ class ConversationInfo:
     channel: str
     stopped: bool
     stopped_reason: str
+    stopped_code: str
     last_inbound: Moment | None
     messages: list[MessageRow] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
@@ -102,10 +84,12 @@ class ResponseInfo:
     conversations: list[ConversationInfo]
     opted_out: list[str]
     tags: list[str]
+    coming_next: list[preview.ComingNext] = field(default_factory=list)  # after each live follow-up
 
 
-def build(contact: Contact) -> ResponseInfo:
-    """`contact` should come with bot selected and tags and opt_outs prefetched."""
+def build(contact: Contact, now: datetime | None = None) -> ResponseInfo:
+    """`contact` should come from contact_queryset(). `now`: the engine's clock (default: the
+    system's), from which the steps still to come are projected."""
     bot_tz, contact_tz = contact.bot.tz, contact.tz
 
     def moment(value: datetime) -> Moment:
@@ -123,6 +107,7 @@ def build(contact: Contact) -> ResponseInfo:
             author=m.get_author_display(),
             channel=m.get_channel_display(),
             intent=label(Intent, m.intent) if inbound else "",
+            intent_code=m.intent if inbound else "",
             requested=maybe_moment(m.requested_at) if inbound else None,
         )
 
@@ -131,7 +116,7 @@ def build(contact: Contact) -> ResponseInfo:
     events = EngineEvent.objects.filter(conversation__contact=contact).order_by("-at", "-id")
     follow_ups = (
         FollowUp.objects.filter(conversation__contact=contact)
-        .select_related("trigger_message")
+        .select_related("trigger_message", "scenario")
         .order_by("-planned_at", "-id")
     )
 
@@ -140,7 +125,8 @@ def build(contact: Contact) -> ResponseInfo:
             conversation=c,
             channel=c.get_channel_display(),
             stopped=c.stopped,
-            stopped_reason=STOP_REASONS.get(c.stopped_reason, c.stopped_reason),
+            stopped_reason=stop_reason(c.stopped_reason),
+            stopped_code=c.stopped_reason,
             last_inbound=maybe_moment(c.last_inbound_at),
         )
         for c in conversations
@@ -148,7 +134,9 @@ def build(contact: Contact) -> ResponseInfo:
     for m in messages:
         infos[m.conversation_id].messages.append(message_row(m))
     for e in events:
-        infos[e.conversation_id].events.append(EventRow(moment(e.at), e.kind.replace("_", " "), e.detail))
+        infos[e.conversation_id].events.append(
+            EventRow(moment(e.at), label(Note, e.kind).replace("_", " "), e.kind, e.detail)
+        )
 
     rows = [
         FollowUpRow(
@@ -163,8 +151,9 @@ def build(contact: Contact) -> ResponseInfo:
             status=f.status,
             status_label=f.get_status_display(),
             reason=label(Reason, f.reason),
-            reason_code=f.reason if f.reason in Reason.values else "",
+            reason_code=code_of(Reason, f.reason),
             delivery=f.get_delivery_status_display() if f.delivery_status else "",
+            delivery_code=f.delivery_status,
             trigger=message_row(f.trigger_message) if f.trigger_message else None,
             sent_text=f.text,
         )
@@ -179,8 +168,9 @@ def build(contact: Contact) -> ResponseInfo:
         conversations=list(infos.values()),
         opted_out=sorted(o.get_channel_display() for o in contact.opt_outs.all()),
         tags=sorted(t.name for t in contact.tags.all()),
+        coming_next=preview.coming_next(contact, conversations, list(follow_ups), now),
     )
 
 
 def contact_queryset():
-    return Contact.objects.select_related("bot").prefetch_related("tags", "opt_outs")
+    return Contact.objects.select_related("bot").prefetch_related("tags", "opt_outs", "bot__working_windows")

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from console import views
+from console import conversation_page, views
 
 urlpatterns = [
     path("contacts/<int:contact_id>/response-info/", views.response_info_page, name="response_info"),
+    path("conversations/<int:conversation_id>/", conversation_page.conversation_page, name="conversation"),
 ]

@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import UTC
 
 from django.conf import settings
 from django.db import models
@@ -100,6 +101,12 @@ class Conversation(models.Model):
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A person paused follow-ups in the console: nothing is planned or sent until one resumes
+    # them (a reply from the contact does not lift it). See scheduling/controls.py.
+    paused_at = models.DateTimeField(null=True, blank=True, help_text="Follow-ups paused by a person since then.")
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["bot", "contact"], name="one_conversation_per_contact")]
@@ -107,6 +114,10 @@ class Conversation(models.Model):
 
     def __str__(self):
         return f"{self.contact} on {self.get_channel_display()}"
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
 
 
 class Message(models.Model):
@@ -139,4 +150,5 @@ class Message(models.Model):
         indexes = [models.Index(fields=["conversation", "at"], name="message_conversation_at")]
 
     def __str__(self):
-        return f"{self.get_direction_display()} {self.at:%Y-%m-%d %H:%M}: {self.text[:40]}"
+        # UTC, named: no bot's zone at hand here (pages show the bot's, console/display.py).
+        return f"{self.get_direction_display()} {self.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC: {self.text[:40]}"

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,7 +26,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "console.site.ConsoleAdminConfig",  # django.contrib.admin, with the console's site (console/site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -184,6 +185,14 @@ PACING_MAX_WAIT_SECONDS = env.float("PACING_MAX_WAIT_SECONDS", default=1.0)
 # A provider that certainly did not take a message is tried again after about this long,
 # doubling each time (with jitter), 5 tries in all.
 SEND_RETRY_BASE_SECONDS = env.float("SEND_RETRY_BASE_SECONDS", default=2.0)
+
+# The country of a phone number typed without its country code ("(312) 555-0199"), in the
+# admin and the API: an ISO 3166 code such as US, GB, DE. Numbers are stored in E.164.
+DEFAULT_PHONE_REGION = env("DEFAULT_PHONE_REGION", default="US").strip().upper()
+if not phonenumbers.country_code_for_region(DEFAULT_PHONE_REGION):
+    raise ImproperlyConfigured(
+        f"DEFAULT_PHONE_REGION={DEFAULT_PHONE_REGION!r}: use a two-letter country code such as US or GB."
+    )
 
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")

@@ -36,6 +36,7 @@ class DueState:
     recent_sends: tuple[datetime, ...] = ()  # this bot's follow-ups to the contact, last 24 h
     late_from: datetime | None = None  # its planned time (default: now)
     late_cutoff: timedelta | None = None  # None = never too late
+    conversation_paused: bool = False  # a person paused its follow-ups in the console
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ def decide(state: DueState) -> Decision:
         return Decision(Action.CANCEL, reason=Reason.CONTACT_REPLIED)
     if state.conversation_stopped:
         return Decision(Action.CANCEL, reason=Reason.CONVERSATION_STOPPED)
+    if state.conversation_paused:
+        return Decision(Action.CANCEL, reason=Reason.PAUSED)
     if not state.bot_active:
         return Decision(Action.SKIP, reason=Reason.BOT_INACTIVE)
     if not state.scenario_enabled:

@@ -53,7 +53,8 @@ def requeue(ids, token: str | None, now: datetime, *, reason: str = "", refused:
     planned_at); `refused`: also rows handed over that the provider certainly did not take.
     A row whose conversation got a newer pending follow-up meanwhile (a new outbound message
     restarted the cadence) is cancelled instead: the newer plan wins, and a conversation
-    never has two pending follow-ups. Rows no longer ours are left alone."""
+    never has two pending follow-ups; one whose conversation a person paused meanwhile is
+    cancelled too (`paused`). Rows no longer ours are left alone."""
     rows = FollowUp.objects.filter(refused_or_not_handed(refused), id__in=list(ids))
     if token is not None:
         rows = rows.filter(claim_token=token)
@@ -63,25 +64,25 @@ def requeue(ids, token: str | None, now: datetime, *, reason: str = "", refused:
             return 0
         # Under the conversations' locks, like every planning step: no pending row can
         # appear between the check and the update.
-        list(
+        locked = (
             Conversation.objects.select_for_update()
             .filter(pk__in=conversation_ids)
             .order_by("pk")
-            .values_list("pk", flat=True)
+            .values_list("pk", "paused_at")
         )
+        # A person paused the conversation meanwhile: nothing of it goes back to pending.
+        paused = {pk for pk, paused_at in locked if paused_at is not None}
         superseded = set(
             FollowUp.objects.filter(conversation_id__in=conversation_ids, status=Status.PENDING).values_list(
                 "conversation_id", flat=True
             )
         )
-        if superseded:
-            rows.filter(conversation_id__in=superseded).update(
-                status=Status.CANCELLED,
-                reason=Reason.REPLANNED,
-                finished_at=now,
-                claim_token="",
-            )
-        return rows.exclude(conversation_id__in=superseded).update(
+        for cancelled, why in ((paused, Reason.PAUSED), (superseded - paused, Reason.REPLANNED)):
+            if cancelled:
+                rows.filter(conversation_id__in=cancelled).update(
+                    status=Status.CANCELLED, reason=why, finished_at=now, claim_token=""
+                )
+        return rows.exclude(conversation_id__in=paused | superseded).update(
             status=Status.PENDING, claimed_at=None, claim_token="", handed_at=None, reason=reason, **changes
         )
 

@@ -25,17 +25,14 @@ def compose(follow_up, *, previous=LOOK_UP) -> tuple[str, str]:
     """
     conversation = follow_up.conversation
     bot, contact, scenario = conversation.bot, conversation.contact, follow_up.scenario
-    values = {"first_name": contact.first_name, "business_name": bot.name, "booking_link": bot.booking_link}
-    custom = scenario.custom_text(follow_up.step)
-    if custom is not None:
-        return fill(custom, **values), "custom"
+    values = text_values(bot, contact.first_name)
+    model = ai_model(bot)
+    custom = scenario.custom_text(follow_up.step) is not None
     if previous is LOOK_UP:
-        previous = previous_text(follow_up)
+        previous = None if custom else previous_text(follow_up)  # a custom text goes out as written
+    if custom or not model:
+        return rule_text(scenario, follow_up.step, values, previous)
     in_line = templates_in_line(follow_up.kind, follow_up.step, **values)
-    model = bot.ai_model or settings.LLM_MODEL
-    if not model:
-        text, avoided = not_repeating(in_line, previous)
-        return text, "template (repeat avoided)" if avoided else "template"
     try:
         text = ai_text(follow_up, model)
     except Exception as exc:  # noqa: BLE001 - whatever broke, the contact still gets the template
@@ -49,6 +46,27 @@ def compose(follow_up, *, previous=LOOK_UP) -> tuple[str, str]:
     if same_text(text, previous):
         return not_repeating(in_line, previous)[0], "template (ai repeated itself)"
     return text, _fit(f"ai:{model}")
+
+
+def text_values(bot, first_name: str) -> dict[str, str]:
+    """What the placeholders are filled with."""
+    return {"first_name": first_name, "business_name": bot.name, "booking_link": bot.booking_link}
+
+
+def ai_model(bot) -> str:
+    """The model that writes the bot's follow-ups; empty: custom texts and templates only."""
+    return bot.ai_model or settings.LLM_MODEL
+
+
+def rule_text(scenario, step: int, values: dict[str, str], previous: str | None) -> tuple[str, str]:
+    """(text, source) without a model: the owner's custom text for the step, placeholders
+    filled, else the step's built-in template, or the next in line when it would repeat
+    `previous` (the conversation's last follow-up text). The previews show this too."""
+    custom = scenario.custom_text(step)
+    if custom is not None:
+        return fill(custom, **values), "custom"
+    text, avoided = not_repeating(templates_in_line(scenario.kind, step, **values), previous)
+    return text, "template (repeat avoided)" if avoided else "template"
 
 
 def previous_text(follow_up) -> str | None:

@@ -423,6 +423,7 @@ def due_state(follow_up: FollowUp, now, recent: tuple | None = None) -> DueState
         bot_active=bot.active,
         scenario_enabled=follow_up.scenario.is_on(bot),
         conversation_stopped=conversation.stopped,
+        conversation_paused=conversation.paused_at is not None,
         contact_wrote_since_planned=last_inbound is not None and last_inbound > follow_up.created_at,
         windows=bot.windows(),
         tz=bot.tz,

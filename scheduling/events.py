@@ -106,6 +106,8 @@ def _apply_inbound(conversation: Conversation, message: Message, result: Classif
         planning.note(conversation, now, Note.STOPPED, result.intent)
     conversation.save(update_fields=["last_inbound_at", "channel", "stopped", "stopped_reason"])
 
+    if conversation.paused:  # a person paused follow-ups: a reply does not lift that
+        return
     if result.intent == Intent.BUSY:
         _start(conversation, ScenarioKind.BUSY, anchor=now, trigger=message)
     elif result.intent == Intent.SPECIFIC_TIME and result.follow_up_at:
@@ -144,7 +146,7 @@ def record_outbound(
             at=now,
             provider_id=provider_id,
         )
-        if conversation.stopped:
+        if conversation.stopped or conversation.paused:
             return message
         live = list(planning.live_follow_ups(conversation).select_related("scenario"))
         if any(f.kind in CONTACT_LED for f in live):

@@ -1,3 +1,6 @@
+from datetime import UTC
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -14,8 +17,9 @@ class FollowUp(models.Model):
     pending -> cancelled | skipped. A claimed row goes back to pending only while it was
     never handed over: a deferral at send time (hours changed), a sending number at its
     rate, a provider that certainly did not take it (retried with backoff), or a crashed
-    dispatcher's claim. A reply, booking or deactivation cancels or releases claimed rows
-    that were not handed over, under the same row lock as the hand-over.
+    dispatcher's claim. A reply, booking or deactivation, or a person cancelling it or
+    pausing its conversation in the console (scheduling/controls.py), cancels or releases
+    claimed rows that were not handed over, under the same row lock as the hand-over.
     """
 
     class Status(models.TextChoices):
@@ -71,8 +75,17 @@ class FollowUp(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     delivery_status = models.CharField(max_length=16, choices=Delivery.choices, blank=True)
     provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The person who cancelled it (or paused its conversation) in the console.",
+    )
 
     class Meta:
+        verbose_name = "follow-up"  # what the console calls them
         ordering = ["-planned_at", "-id"]
         indexes = [
             # The dispatcher's claim: pending rows in (planned_at, id) order, read straight
@@ -112,7 +125,42 @@ class EngineEvent(models.Model):
     detail = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = "engine note"  # what the console calls them
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.kind} at {self.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+class AgentReply(models.Model):
+    """A person's reply from the console's conversation page (scheduling/controls.py).
+
+    `token` comes with the form, once: a second submit of the same form finds it taken (a
+    unique constraint, so two at once too) and sends nothing. A sent reply is also a
+    `message` (author: agent), which restarts stopped-replying like any outbound message.
+    """
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Not sent"  # the provider refused it or was busy: certainly not sent
+        UNKNOWN = "unknown", "Outcome unknown"  # the provider may have taken it
+
+    token = models.CharField(max_length=64, unique=True)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="agent_replies")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SENDING)
+    reason = models.CharField(max_length=200, blank=True)
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="agent_reply"
+    )
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Reply by {self.by} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -106,7 +106,7 @@ def next_step(done: FollowUp, *, done_at: datetime, has_pending: bool) -> Follow
     """
     conversation = done.conversation
     scenario = done.scenario
-    if conversation.stopped or not scenario.is_on(conversation.bot) or has_pending:
+    if conversation.stopped or conversation.paused or not scenario.is_on(conversation.bot) or has_pending:
         return None
     last_inbound = conversation.last_inbound_at
     if last_inbound is not None and last_inbound > done.created_at:
@@ -131,12 +131,18 @@ def plan_next_step(done: FollowUp, *, done_at: datetime) -> FollowUp | None:
     return follow_up
 
 
-def cancel_pending(conversation: Conversation, *, reason: str, at: datetime) -> int:
+def cancel_pending(conversation: Conversation, *, reason: str, at: datetime, by=None) -> int:
     """Cancel what is planned, including a claimed follow-up a dispatcher has not handed to
-    the provider yet: its hand-over then finds the row cancelled (scheduling/claims.py)."""
-    return conversation.follow_ups.filter(Q(status=FollowUp.Status.PENDING) | NOT_HANDED_OVER).update(
-        status=FollowUp.Status.CANCELLED, reason=reason, finished_at=at, claim_token=""
+    the provider yet: its hand-over then finds the row cancelled (scheduling/claims.py).
+    `by`: the person who did it in the console, if one did."""
+    return cancellable(conversation.follow_ups.all()).update(
+        status=FollowUp.Status.CANCELLED, reason=reason, finished_at=at, claim_token="", cancelled_by=by
     )
+
+
+def cancellable(follow_ups):
+    """Those still to be sent: pending, or claimed but not handed over to a provider."""
+    return follow_ups.filter(Q(status=FollowUp.Status.PENDING) | NOT_HANDED_OVER)
 
 
 def live_follow_ups(conversation: Conversation):

@@ -19,7 +19,7 @@ from scheduling.models import FollowUp
 from scheduling.signals import follow_ups_sent
 
 # What a reply may have changed on a conversation while its follow-up was being sent.
-REFRESHED = ("stopped", "channel", "last_inbound_at")
+REFRESHED = ("stopped", "paused_at", "channel", "last_inbound_at")
 # The columns set on a sent follow-up, in the order of the VALUES rows below.
 SENT_COLUMNS = ("finished_at", "channel", "text", "text_source", "sent_message", "provider_id", "delivery_status")
 

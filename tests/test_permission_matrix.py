@@ -83,13 +83,14 @@ MUST_NOT_SEE = dict.fromkeys((ANONYMOUS, NON_STAFF, STAFF, OWNER_B, KEY_B), (A_M
 ALL = "owner agent super"
 
 
-def rights(*, view="", add="", change="", delete="", revoke="") -> dict[str, frozenset[str]]:
+def rights(*, view="", add="", change="", delete="", revoke="", work="") -> dict[str, frozenset[str]]:
     return {
         "view": frozenset(view.split()),
         "add": frozenset(add.split()),
         "change": frozenset(change.split()),
         "delete": frozenset(delete.split()),
         "revoke": frozenset(revoke.split()),  # API keys' changelist action
+        "work": frozenset(work.split()),  # follow-ups' changelist actions: cancel, pause
     }
 
 
@@ -107,7 +108,8 @@ ADMIN_POLICY: dict[str, dict[str, frozenset[str]]] = {
     "conversations.tag": CONFIGURATION,
     "conversations.contact": WORK,
     "conversations.conversation": WORK,
-    "scheduling.followup": ENGINE_RECORDS,
+    # Whoever works conversations cancels follow-ups or pauses their conversations (list actions).
+    "scheduling.followup": rights(view=ALL, delete="owner super", work=ALL),
     "scheduling.engineevent": ENGINE_RECORDS,
     "accounts.account": rights(view=ALL, add="super", change="owner super", delete="super"),
     # A key's page is read-only: a key is revoked, never edited (only the agency deletes
@@ -158,6 +160,7 @@ OBJECT_ARGUMENTS = {"object_id", "id"}
 CHANGELIST_ACTIONS = {
     "bots.bot": ("switch_off", "change"),
     "conversations.conversation": ("mark_booked", "change"),
+    "scheduling.followup": ("cancel_selected", "work"),
     "accounts.apikey": ("revoke", "revoke"),
 }
 
@@ -267,6 +270,8 @@ URL_POLICY: dict[str, Mapping[str, Mapping[str, Outcome] | str]] = {
     "admin/(?P<url>.*)$": {"GET": admin_page(MISSING), "POST": admin_page(MISSING)},
     # The console.
     "response_info": {"GET": a_page(b=MISSING), "POST": a_page(b=MISSING)},
+    # A's conversation, worked from the browser (its POST: PAGE_BODIES).
+    "conversation": {"GET": a_page(b=MISSING), "POST": a_page(b=MISSING)},
     # The API.
     "api-inbound": RECORD_EVENT,
     "api-outbound": RECORD_EVENT,
@@ -295,6 +300,10 @@ API_BODIES: dict[str, Callable[["World"], dict[str, Any]]] = {
         "author": "agent",
     },
     "api-appointment": lambda w: {"bot": w.bot_a.pk, "contact": {"id": w.contact_a.pk}},
+}
+# What the console's pages are posted, with what of A's it changes when allowed.
+PAGE_BODIES: dict[str, Callable[["World"], dict[str, Any]]] = {
+    "conversation": lambda w: {"do": "pause"},  # cancels A's pending follow-up, pauses the conversation
 }
 TWILIO_BODY = {
     "From": "+15555550100",
@@ -646,7 +655,9 @@ def expect(case: Case, principal: str, world: World) -> Cell:
     if endpoint.key == "admin:index" and cell.outcome is OK:
         assert site is not None
         cell.app_models = role_models(principal, site)
-    if case.method == "POST" and (endpoint.key in API_BODIES or endpoint.key.startswith("twilio-")):
+    if case.method == "POST" and (
+        endpoint.key in API_BODIES or endpoint.key in PAGE_BODIES or endpoint.key.startswith("twilio-")
+    ):
         cell.effect = "changed" if cell.outcome is OK else "unchanged"
     if cell.outcome is REFUSED and endpoint.key in API_BODIES:
         cell.says = f"No bot with id {world.bot_a.pk}."
@@ -689,6 +700,8 @@ def url_of(case: Case, world: World) -> Request:
             values[name] = str(ContentType.objects.get_for_model(Contact).pk)
         elif name == "bot_id":
             values[name] = str(world.bot_a.pk)
+        elif name == "conversation_id":
+            values[name] = str(world.conversation_a.pk)
         elif name == "app_label" and case.variant:
             values[name] = case.variant
         elif name == "url":
@@ -723,6 +736,9 @@ def request_for(case: Case, world: World) -> Request:
         request.state = lambda: api_state(world)
     elif endpoint.key.startswith("twilio-"):
         request.data = TWILIO_BODY
+        request.state = lambda: api_state(world)
+    elif endpoint.key in PAGE_BODIES:
+        request.data = PAGE_BODIES[endpoint.key](world)
         request.state = lambda: api_state(world)
     else:
         request.data = {}
@@ -787,7 +803,11 @@ def api_state(world: World):
         Contact.objects.count(),
         OptOut.objects.count(),
         Conversation.objects.count(),
-        list(Conversation.objects.filter(pk=world.conversation_a.pk).values_list("stopped", "stopped_reason")),
+        list(
+            Conversation.objects.filter(pk=world.conversation_a.pk).values_list(
+                "stopped", "stopped_reason", "paused_at"
+            )
+        ),
         list(FollowUp.objects.filter(conversation__bot__account=world.a).values_list("id", "status")),
     )
 

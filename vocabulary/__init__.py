@@ -84,6 +84,9 @@ class Reason(models.TextChoices):
     PROVIDER_BUSY = "provider_busy", "The provider was busy; the send was tried again later."
     PROVIDER_UNAVAILABLE = "provider_unavailable", "The provider stayed unavailable after every retry."
     SEND_FAILED = "send_failed", "The provider refused the message."
+    # A person's decisions in the console (who: the follow-up's cancelled_by and an engine note).
+    PAUSED = "paused", "Follow-ups were paused by a person in the console."
+    CANCELLED_BY_PERSON = "cancelled_by_person", "A person cancelled it in the console."
 
 
 class Note(models.TextChoices):
@@ -94,3 +97,6 @@ class Note(models.TextChoices):
     OPTED_OUT = "opted_out", "opted out"
     OPTED_IN = "opted_in", "opted in"
     STOPPED = "stopped", "stopped"
+    PAUSED = "paused", "paused"
+    CANCELLED = "cancelled", "cancelled"
+    REPLIED = "replied", "replied"

@@ -19,6 +19,9 @@ class Outgoing:
     # The bot, already loaded by the dispatcher (numbers, connector settings): senders
     # must not query it per message. None only where a caller has no bot at hand.
     bot: Any = field(default=None, compare=False, repr=False)
+    # A person's reply from the console (scheduling.models.AgentReply) instead of a
+    # follow-up: follow_up_id is then 0.
+    reply_id: int | None = None
 
 
 @dataclass(frozen=True)

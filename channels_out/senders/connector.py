@@ -4,6 +4,8 @@ connector, which owns the platform credentials and delivers them.
 The connector checks `X-Followup-Signature: sha256=<hex HMAC-SHA256 of the raw body>`
 with the bot's connector secret (see verify_signature). A non-2xx answer is a refusal;
 a network error or timeout propagates, because the connector may have delivered it.
+A person's reply from the console comes the same way, with `reply_id` set and a null
+`follow_up_id`.
 """
 
 import hashlib
@@ -56,16 +58,17 @@ class ConnectorSender(Sender):
             # Unsigned, the connector could not tell our POSTs from anyone's.
             raise SendError("no_connector_secret")
         sent_at = message.sent_at or timezone.now()
-        body = json.dumps(
-            {
-                "follow_up_id": message.follow_up_id,
-                "conversation_id": message.conversation_id,
-                "channel": message.channel,
-                "to": message.to,
-                "text": message.text,
-                "sent_at": sent_at.isoformat(),
-            }
-        ).encode()
+        payload = {
+            "follow_up_id": message.follow_up_id or None,
+            "conversation_id": message.conversation_id,
+            "channel": message.channel,
+            "to": message.to,
+            "text": message.text,
+            "sent_at": sent_at.isoformat(),
+        }
+        if message.reply_id:  # a person's reply from the console, not a follow-up
+            payload["reply_id"] = message.reply_id
+        body = json.dumps(payload).encode()
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(bot.connector_secret, body),

@@ -12,8 +12,17 @@ class ConsoleSender(Sender):
     remote = False
 
     def send(self, message: Outgoing) -> SendResult:
-        log.info("follow-up %s via %s to %s: %s", message.follow_up_id, message.channel, message.to, message.text)
-        return SendResult(provider_id=f"console-{message.follow_up_id}", delivery_status="sent")
+        log.info("%s via %s to %s: %s", what(message), message.channel, message.to, message.text)
+        return SendResult(provider_id=f"console-{reference(message)}", delivery_status="sent")
+
+
+def what(message: Outgoing) -> str:
+    return f"reply {message.reply_id}" if message.reply_id else f"follow-up {message.follow_up_id}"
+
+
+def reference(message: Outgoing) -> str:
+    """Unique per message sent: the follow-up's id, or the reply's."""
+    return f"reply-{message.reply_id}" if message.reply_id else str(message.follow_up_id)
 
 
 class RecordingSender(Sender):
@@ -28,4 +37,4 @@ class RecordingSender(Sender):
 
     def send(self, message: Outgoing) -> SendResult:
         self.sent.append(message)
-        return SendResult(provider_id=f"rec-{message.follow_up_id}", delivery_status="sent")
+        return SendResult(provider_id=f"rec-{reference(message)}", delivery_status="sent")

@@ -9,6 +9,7 @@ from django.utils.cache import add_never_cache_headers
 from accounts import keys
 from accounts.models import Account, ApiKey, Membership
 from console.admin.access import ScopedAdmin, ScopedRelatedFilter, SuperuserOnly
+from console.display import when
 from console.policy import REVOKE
 
 
@@ -24,9 +25,14 @@ class MembershipInline(SuperuserOnly, admin.TabularInline):
 class AccountAdmin(ScopedAdmin):
     """The agency adds, deletes and staffs businesses; an owner renames theirs; an agent sees it."""
 
-    list_display = ("name", "created_at")
+    list_display = ("name", "created")
     search_fields = ("name",)
     fields = ("name",)
+
+    @admin.display(description="Created (UTC)", ordering="created_at")
+    def created(self, obj):
+        return when(obj.created_at)  # a business has no time zone of its own: UTC, named
+
     inlines = (MembershipInline,)
 
     def save_formset(self, request, form, formset, change):
@@ -51,17 +57,30 @@ class ApiKeyAdmin(ScopedAdmin):
     """An owner names a key for one of their businesses; the key is shown once, on the page
     after saving, and only its digest is kept. Keys are revoked, never edited."""
 
-    list_display = ("name", "account", "shown_prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    list_display = ("name", "account", "shown_prefix", "created", "created_by", "last_used", "revoked")
     list_filter = (("account", ScopedRelatedFilter),)
     list_select_related = ("account", "created_by")
     search_fields = ("name", "prefix")
-    readonly_fields = ("shown_prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    readonly_fields = ("shown_prefix", "created", "created_by", "last_used", "revoked")
     actions = ("revoke",)
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("account", "name")
-        return ("name", "account", "shown_prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+        return ("name", "account", "shown_prefix", "created", "created_by", "last_used", "revoked")
+
+    # A key is the business's, of no bot: its times in UTC, named (console/display.py).
+    @admin.display(description="Created (UTC)", ordering="created_at")
+    def created(self, obj):
+        return when(obj.created_at)
+
+    @admin.display(description="Last used (UTC)", ordering="last_used_at")
+    def last_used(self, obj):
+        return when(obj.last_used_at, empty="never")
+
+    @admin.display(description="Revoked (UTC)", ordering="revoked_at")
+    def revoked(self, obj):
+        return when(obj.revoked_at, empty="")
 
     @admin.display(description="Key", ordering="prefix")
     def shown_prefix(self, obj):
