@@ -15,6 +15,7 @@ from bots.models import Bot, validate_timezone
 from bots.numbers import PhoneNumberError, parse_phone
 from conversations.directory import find_contact  # the directory's own lookup order: id, phone, email
 from conversations.models import Conversation, Message
+from rules import results as rules_results
 from scheduling.models import FollowUp
 from vocabulary import Channel
 
@@ -247,3 +248,85 @@ class AppointmentResultSerializer(serializers.Serializer):
     cancelled = serializers.IntegerField(help_text="How many pending follow-ups were cancelled.")
     conversation = ConversationSerializer()
     follow_ups = FollowUpSerializer(many=True, help_text="Still live: one already being sent, if any.")
+
+
+# --- results ----------------------------------------------------------------------------
+
+
+class ResultsQuerySerializer(serializers.Serializer):
+    """GET /api/results/: one bot (else every bot the request reaches), and a period: the
+    last 7, 30 or 90 days (30 when nothing is given), or the local days from..to."""
+
+    bot = BotField(required=False, help_text="A bot's id; all the bots you reach when left out.")
+    period = serializers.ChoiceField(
+        choices=[str(d) for d in rules_results.PERIODS], required=False, help_text="The last 7, 30 or 90 days."
+    )
+    from_ = serializers.DateField(required=False, help_text="First day (YYYY-MM-DD), with `to`.")
+    to = serializers.DateField(required=False, help_text="Last day, included (YYYY-MM-DD).")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")  # a keyword in Python, a plain name in the query
+        return fields
+
+    def validate(self, attrs):
+        first, last = attrs.get("from"), attrs.get("to")
+        if (first is None) != (last is None):
+            missing = "from" if first is None else "to"
+            raise serializers.ValidationError({missing: ["Give both from and to, or neither."]})
+        if first is not None and "period" in attrs:
+            raise serializers.ValidationError({"period": ["Give a period or from and to, not both."]})
+        if first is not None and last is not None:
+            if first > last:
+                raise serializers.ValidationError({"to": ["to must be on or after from."]})
+            if (last - first).days + 1 > rules_results.MAX_PERIOD_DAYS:
+                raise serializers.ValidationError(
+                    {"to": [f"A period is at most {rules_results.MAX_PERIOD_DAYS} days."]}
+                )
+        return attrs
+
+
+class FiguresSerializer(serializers.Serializer):
+    sent = serializers.IntegerField()
+    replied = serializers.IntegerField()
+    reply_rate = serializers.FloatField(allow_null=True)
+    booked = serializers.IntegerField()
+    opted_out = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class StepFiguresSerializer(FiguresSerializer):
+    kind = serializers.CharField()
+    step = serializers.IntegerField()
+
+
+class ScenarioFiguresSerializer(FiguresSerializer):
+    kind = serializers.CharField()
+    steps = StepFiguresSerializer(many=True)
+
+
+class WeekFiguresSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="The Monday the week starts on.")
+    sent = serializers.IntegerField()
+    replied = serializers.IntegerField()
+    reply_rate = serializers.FloatField(allow_null=True)
+
+
+class ReasonCountSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    description = serializers.CharField(source="label")
+    count = serializers.IntegerField()
+
+
+class ResultsSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="The period's first instant.")
+    end = serializers.DateTimeField(help_text="The instant after the period (excluded).")
+    zone = serializers.CharField(help_text="The zone of the days and weeks: the bot's, or UTC for several bots.")
+    total = FiguresSerializer()
+    scenarios = ScenarioFiguresSerializer(many=True)
+    weeks = WeekFiguresSerializer(many=True)
+    skipped = ReasonCountSerializer(many=True)
+    failed = ReasonCountSerializer(many=True)
+    best = StepFiguresSerializer(allow_null=True)
+    worst = StepFiguresSerializer(allow_null=True)

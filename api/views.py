@@ -24,7 +24,9 @@ from api import serializers as s
 from api.parsers import BoundedInput
 from conversations.directory import find_or_create_conversation
 from conversations.models import Conversation, Message
+from rules import results as rules_results
 from scheduling import events, planning
+from scheduling import results as results_
 from scheduling.clock import system_clock
 from scheduling.models import FollowUp
 
@@ -162,3 +164,29 @@ class ContactFollowUpsView(BoundedInput, generics.ListAPIView):
             .select_related("trigger_message")
             .order_by("-planned_at", "-id")
         )
+
+
+class ResultsView(BoundedInput, APIView):
+    """What follow-ups achieved over a period (scheduling/results.py), for one bot or all
+    the bots the request reaches."""
+
+    permission_classes = [access.ReachesABusiness]
+
+    @extend_schema(
+        summary="Results of follow-ups over a period: sent, replied, booked, opted out, per scenario, step and week",
+        parameters=[s.ResultsQuerySerializer],
+        responses={200: s.ResultsSerializer, 400: BAD_REQUEST},
+    )
+    def get(self, request):
+        query = s.ResultsQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        bots = access.bots(request)
+        if "bot" in data:
+            bots = bots.filter(pk=data["bot"].pk)
+        if "from" in data:
+            first, last = data["from"], data["to"]
+        else:
+            days = int(data.get("period", "30"))
+            first, last = rules_results.last_days(days, system_clock.now(), results_.zone_of(bots))
+        return Response(s.ResultsSerializer(results_.results_for_days(bots, first, last)).data)

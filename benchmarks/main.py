@@ -6,7 +6,8 @@ prints the table, also written to benchmarks/results/latest.md (quick.md for --q
 Phases: naive (one Django-Q2 Schedule per follow-up), dispatch (the dispatcher with a no-op
 sender, 1 and 2 processes, at each size), profile, events, load (the webhook under wrk),
 provider (the real cluster and Twilio SDK against the test Twilio server: sends/s, 429s,
-pacing, and a reply storm; benchmarks/provider_bench.py).
+pacing, and a reply storm; benchmarks/provider_bench.py), results (the Results figures of one
+bot with 1,000,000 follow-ups for 7, 30 and 90 days; benchmarks/results_bench.py).
 """
 
 import argparse
@@ -25,7 +26,7 @@ from typing import Any, Required, TypedDict
 from benchmarks.common import close_db, database_url, scalar, setup_django, sql
 
 RESULTS = Path(__file__).with_name("results")
-PHASES = ["naive", "dispatch", "profile", "events", "load", "provider"]
+PHASES = ["naive", "dispatch", "profile", "events", "load", "provider", "results"]
 
 
 class Options(TypedDict):
@@ -50,6 +51,7 @@ class Results(TypedDict, total=False):
     events: dict[str, Any]
     load: list[dict[str, Any]]
     provider: dict[str, Any]
+    results: dict[str, Any]
 
 
 def options(argv):
@@ -78,6 +80,7 @@ def options(argv):
         help="DISPATCH_SEND_CONCURRENCY of each qcluster process in the provider phase (default 64)",
     )
     p.add_argument("--only", help=f"comma-separated phases among {','.join(PHASES)}")
+    p.add_argument("--results-rows", type=int, help="follow-ups of the results phase's bot (default 1000000)")
     p.add_argument("--out", help="where to write the table (default results/latest.md; --quick: results/quick.md)")
     o = p.parse_args(argv)
     quick = o.quick
@@ -89,6 +92,7 @@ def options(argv):
     o.provider_rows = o.provider_rows or (1000 if quick else 6000)
     o.provider_replies = o.provider_replies or (300 if quick else 2000)
     o.classifier_messages = 5000 if quick else 50000
+    o.results_rows = o.results_rows or (50_000 if quick else 1_000_000)
     o.out = o.out or str(RESULTS / ("quick.md" if quick else "latest.md"))
     o.workers = [int(w) for w in o.workers.split(",")]
     o.only = set(o.only.split(",")) if o.only else set(PHASES)
@@ -106,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_django()
     from django.utils import timezone
 
-    from benchmarks import dispatch_bench, events_bench, limit, load, naive, provider_bench, report, seed
+    from benchmarks import dispatch_bench, events_bench, limit, load, naive, provider_bench, report, results_bench, seed
 
     results: Results = {
         "machine": report.machine(scalar("SHOW server_version")),
@@ -200,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
         log(f"  check: {results['provider']['check']}")
         sql(f'DROP DATABASE IF EXISTS "{main_db}_provider" WITH (FORCE)')
 
+    if "results" in o.only:
+        log(f"results: one bot with {o.results_rows:,} follow-ups over 180 days, the figures for 7, 30, 90 days")
+        results["results"] = results_bench.run(o.results_rows, log)
+        close_db()
+
     text = report.render(results)
     print(text)
     Path(o.out).parent.mkdir(parents=True, exist_ok=True)
@@ -213,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         if "FAILED" in str((part or {}).get("check", ""))
     ]
     failed += ["load" for ld in results.get("load", []) if "FAILED" in ld["check"]]
+    failed += ["results" for rs in [results.get("results")] if rs and "FAILED" in rs["check"]]
     failed += ["provider" for pr in [results.get("provider")] if pr and "FAILED" in pr["check"]]
     failed += ["dispatch" for d in results.get("dispatch", []) if "FAILED" in d["check"] + d["limit"]["check"]]
     return 1 if failed else 0

@@ -85,10 +85,10 @@ SELECT 2 * n, n, 'outbound', 'bot', 'sms', 'It is $90. Would you like to book? h
 FROM seed;
 
 -- Due tomorrow: nothing is sent until the release makes them due now.
-INSERT INTO scheduling_followup (id, conversation_id, scenario_id, kind, step, steps_total, due_at, planned_at,
+INSERT INTO scheduling_followup (id, conversation_id, bot_id, scenario_id, kind, step, steps_total, due_at, planned_at,
     late_from, attempts, channel, status, reason, trigger_message_id, text, text_source, created_at, claim_token,
     delivery_status, provider_id)
-SELECT n, n, s.id, 'stopped_replying', 1, 2, now() + interval '1 day', now() + interval '1 day',
+SELECT n, n, seed.bot_id, s.id, 'stopped_replying', 1, 2, now() + interval '1 day', now() + interval '1 day',
        now() + interval '1 day', 0, 'sms', 'pending', '', 2 * n, '', '', now() - interval '115 minutes', '', '', ''
 FROM seed JOIN bots_scenario s ON s.bot_id = seed.bot_id AND s.kind = 'stopped_replying';
 

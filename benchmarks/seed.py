@@ -108,10 +108,10 @@ SELECT 2 * n, n, 'outbound', 'bot', channel, 'It is $90. Would you like to book?
        coalesce(last_inbound_at, %(now)s - interval '3 days') + interval '5 minutes', false, '', NULL, '', ''
 FROM seed;
 
-INSERT INTO scheduling_followup (id, conversation_id, scenario_id, kind, step, steps_total, due_at, planned_at,
+INSERT INTO scheduling_followup (id, conversation_id, bot_id, scenario_id, kind, step, steps_total, due_at, planned_at,
     late_from, attempts, channel, status, reason, trigger_message_id, text, text_source, created_at, claim_token,
     delivery_status, provider_id)
-SELECT n, n, s.id, seed.kind,
+SELECT n, n, seed.bot_id, s.id, seed.kind,
        CASE WHEN seed.kind <> 'specific_time' AND n %% 3 = 0 THEN 2 ELSE 1 END,
        CASE WHEN seed.kind = 'specific_time' THEN 1 ELSE 2 END,
        t.planned_at, t.planned_at, t.planned_at, 0, CASE WHEN channel IN ('sms', 'email') THEN channel ELSE 'sms' END,

@@ -1,5 +1,6 @@
 """The admin site as the owner's console: the product's name in the header, and the index
-grouped the way an owner works (conversations, setup, business) rather than by Django app.
+grouped the way an owner works (conversations, setup, business) rather than by Django app,
+with the console's own pages (Results) in their group.
 
 Installed as Django's default admin site (ConsoleAdminConfig, in INSTALLED_APPS instead of
 django.contrib.admin), so every
@@ -10,6 +11,7 @@ app's own index page (/admin/conversations/) stays as Django builds it.
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.urls import reverse
 
 PRODUCT = "Auto Follow-Up"
 
@@ -36,7 +38,7 @@ class ConsoleSite(admin.AdminSite):
         apps = super().get_app_list(request, app_label)
         if app_label is not None:
             return apps
-        return grouped(apps)
+        return with_pages(grouped(apps), request)
 
 
 def grouped(apps: list[dict]) -> list[dict]:
@@ -58,6 +60,23 @@ def grouped(apps: list[dict]) -> list[dict]:
         if rest:
             result.append({**app, "models": rest})
     return result
+
+
+def with_pages(groups: list[dict], request) -> list[dict]:
+    """The console's own pages in their group, after its models (as "links": a page is no
+    model, and the app list's "models" stay models): Results, for whoever may see a
+    business's history, in the Conversations group."""
+    from console import policy  # this module is imported before the models are ready
+
+    if not policy.may(request.user, "history", policy.VIEW, anywhere=True):
+        return groups
+    for group in groups:
+        if group["app_label"] == "work":
+            group["links"] = [
+                *group.get("links", []),
+                {"name": "Results", "url": reverse("results"), "slug": "results"},
+            ]
+    return groups
 
 
 class ConsoleAdminConfig(AdminConfig):

@@ -12,7 +12,7 @@ from conversations import classifier
 from conversations.classifier.types import Classification, ClassifyInput, HistoryItem
 from conversations.models import Conversation, Message, OptOut
 from rules import steps
-from scheduling import planning
+from scheduling import outcomes, planning
 from scheduling.claims import release_bot_claims
 from scheduling.clock import system_clock
 from scheduling.models import FollowUp
@@ -88,6 +88,7 @@ def record_inbound(
 def _apply_inbound(conversation: Conversation, message: Message, result: Classification) -> None:
     now = message.at
     planning.cancel_pending(conversation, reason=Reason.CONTACT_REPLIED, at=now)
+    outcomes.credit_inbound(FollowUp, conversation.pk, now, result.intent)
     conversation.last_inbound_at = now
     conversation.channel = message.channel
     if conversation.stopped:
@@ -173,7 +174,8 @@ def record_appointment_booked(conversation: Conversation, *, clock=system_clock,
         cancelled = planning.cancel_pending(conversation, reason=Reason.APPOINTMENT_BOOKED, at=now)
         conversation.stopped, conversation.stopped_reason = True, Reason.APPOINTMENT_BOOKED
         conversation.save(update_fields=["stopped", "stopped_reason"])
-        planning.note(conversation, now, Note.STOPPED, f"appointment booked ({source})")
+        planning.note(conversation, now, Note.STOPPED, f"{outcomes.BOOKING_NOTE} ({source})")
+        outcomes.credit_booking(FollowUp, conversation.pk, now)
     return cancelled
 
 

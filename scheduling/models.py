@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from bots.models import Scenario
+from bots.models import Bot, Scenario
 from conversations.models import Conversation, Message
 from vocabulary import Channel, ScenarioKind
 
@@ -39,6 +39,8 @@ class FollowUp(models.Model):
         FAILED = "failed", "Failed"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="follow_ups")
+    # The conversation's bot, copied so Results reads one table (set on save and by planning).
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="+", db_index=False)
     scenario = models.ForeignKey(Scenario, on_delete=models.RESTRICT, related_name="follow_ups")
     kind = models.CharField(max_length=32, choices=ScenarioKind.choices)
     step = models.PositiveSmallIntegerField()
@@ -75,6 +77,11 @@ class FollowUp(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     delivery_status = models.CharField(max_length=16, choices=Delivery.choices, blank=True)
     provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # Results (rules/results.py): when a sent follow-up was first credited with a reply, a
+    # booking and an opt-out; written by the event handlers under the conversation's lock.
+    replied_at = models.DateTimeField(null=True, blank=True)
+    booked_at = models.DateTimeField(null=True, blank=True)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -93,6 +100,18 @@ class FollowUp(models.Model):
             models.Index(fields=["planned_at", "id"], condition=Q(status="pending"), name="followup_pending_due"),
             models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="followup_sending_claimed"),
             models.Index(fields=["conversation", "status"], name="followup_conversation_status"),
+            # Results: a bot's sent follow-ups by send time (finished_at), with every column the
+            # figures read, so a period is an index-only range scan.
+            models.Index(
+                fields=["bot", "finished_at", "kind", "step", "replied_at", "booked_at", "opted_out_at"],
+                condition=Q(status="sent"),
+                name="followup_results_sent",
+            ),
+            models.Index(
+                fields=["bot", "finished_at"],
+                condition=Q(status__in=["skipped", "failed"]),
+                name="followup_results_unsent",
+            ),
         ]
         constraints = [
             # The engine plans one step at a time: a conversation never has two pending
@@ -106,6 +125,11 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.step}/{self.steps_total} for {self.conversation}"
+
+    def save(self, *args, **kwargs):
+        if self.bot_id is None and self.conversation_id is not None:
+            self.bot_id = Conversation.objects.values_list("bot_id", flat=True).get(pk=self.conversation_id)
+        super().save(*args, **kwargs)
 
     @property
     def deferred(self) -> bool:

@@ -59,6 +59,7 @@ def build(
         return None
     return FollowUp(
         conversation=conversation,
+        bot_id=conversation.bot_id,
         scenario=scenario,
         kind=scenario.kind,
         **_step_fields(conversation, scenario, step, due_at, now, trigger, previous),

@@ -14,8 +14,8 @@ from django.db.models import Field
 
 from channels_out.senders.base import SendResult
 from conversations.models import Conversation, Message
-from scheduling import planning
-from scheduling.models import FollowUp
+from scheduling import outcomes, planning
+from scheduling.models import EngineEvent, FollowUp
 from scheduling.signals import follow_ups_sent
 
 # What a reply may have changed on a conversation while its follow-up was being sent.
@@ -55,6 +55,14 @@ def record_delivered(delivered: list[Delivered], token: str) -> None:
             for d in delivered
         )
         _mark_sent(delivered, messages, token)
+        # A contact's message (or a booking) that came in between a hand-over and this record
+        # found no sent follow-up yet: work those few conversations' Results out again.
+        sent_at: dict[int, datetime] = {}
+        for d in delivered:
+            cid = d.follow_up.conversation_id
+            sent_at[cid] = min(d.at, sent_at.get(cid, d.at))
+        late = outcomes.needs_recompute(Message, EngineEvent, sent_at)
+        outcomes.recompute(FollowUp, Message, EngineEvent, late)
         with_pending = set(
             FollowUp.objects.filter(conversation_id__in=list(fresh), status=FollowUp.Status.PENDING).values_list(
                 "conversation_id", flat=True

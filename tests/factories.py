@@ -81,6 +81,7 @@ def make_due_follow_ups(n: int, *, phone_prefix="+1555", bot=None, due=None) -> 
         [
             FollowUp(
                 conversation=c,
+                bot=bot,
                 scenario=scenario,
                 kind=scenario.kind,
                 step=1,

@@ -272,11 +272,15 @@ URL_POLICY: dict[str, Mapping[str, Mapping[str, Outcome] | str]] = {
     "response_info": {"GET": a_page(b=MISSING), "POST": a_page(b=MISSING)},
     # A's conversation, worked from the browser (its POST: PAGE_BODIES).
     "conversation": {"GET": a_page(b=MISSING), "POST": a_page(b=MISSING)},
+    # A's bot's Results (?bot=, QUERIES): read-only, so a POST is no method of it.
+    "results": {"GET": a_page(b=MISSING), "POST": admin_page(METHOD)},
     # The API.
     "api-inbound": RECORD_EVENT,
     "api-outbound": RECORD_EVENT,
     "api-appointment": RECORD_EVENT,
     "api-contact-follow-ups": {"GET": api(a=OK, b=MISSING), "POST": api(a=METHOD, b=METHOD)},
+    # A's bot's Results (?bot=, QUERIES): another business's bot is refused as missing (400).
+    "api-results": {"GET": api(a=OK, b=REFUSED), "POST": api(a=METHOD, b=METHOD)},
     "api-schema": PUBLIC,
     "api-docs": PUBLIC,
     # Twilio.
@@ -304,6 +308,11 @@ API_BODIES: dict[str, Callable[["World"], dict[str, Any]]] = {
 # What the console's pages are posted, with what of A's it changes when allowed.
 PAGE_BODIES: dict[str, Callable[["World"], dict[str, Any]]] = {
     "conversation": lambda w: {"do": "pause"},  # cancels A's pending follow-up, pauses the conversation
+}
+# The query of a console page about one of A's objects named by the query, not the path.
+QUERIES: dict[str, Callable[["World"], dict[str, str]]] = {
+    "results": lambda w: {"bot": str(w.bot_a.pk)},
+    "api-results": lambda w: {"bot": str(w.bot_a.pk)},
 }
 TWILIO_BODY = {
     "From": "+15555550100",
@@ -709,6 +718,8 @@ def url_of(case: Case, world: World) -> Request:
         else:
             raise NoEntry(f"{case.key}: the matrix can't fill the URL's argument {name!r}")
     request = Request(endpoint.path(values))
+    if endpoint.key in QUERIES:
+        request.query = QUERIES[endpoint.key](world)
     if endpoint.name == "autocomplete" and endpoint.admin_site is not None:
         autocomplete = autocomplete_field(endpoint.admin_site)
         if autocomplete is not None:

@@ -317,6 +317,7 @@ def test_schema_is_served_and_lists_the_endpoints(api):
         "/api/messages/outbound/",
         "/api/appointments/",
         "/api/contacts/{contact_id}/follow-ups/",
+        "/api/results/",
     } <= paths.keys()
     assert response.json()["components"]["securitySchemes"]["apiKeyAuth"]["scheme"] == "bearer"
 

@@ -113,3 +113,26 @@ def test_response_info_fits_a_desktop_and_a_phone(browser, demo):
     assert "Follow-ups, newest first" in browser.text("#follow-ups")
     problems += browser.problems("Response Info")
     no_problems(problems)
+
+
+def test_results_fit_a_desktop_and_a_phone(browser, demo):
+    browser.login("owner", "owner")
+    browser.open(reverse("admin:index"))
+    browser.submit_with(browser.link("Results"))
+
+    assert browser.path == reverse("results")
+    assert "Summary" in browser.text("#summary")
+    assert browser.find("#chart-steps svg.chart-bars, #chart-steps .chart-empty")
+    assert browser.find("#chart-weeks svg.chart-lines, #chart-weeks .chart-empty")
+    assert "Per scenario and step" in browser.text("#steps")
+    assert browser.find("#steps table.rs-table")
+    problems = browser.problems("Results")
+
+    browser.open(bot_url(demo["bot"]))
+    browser.submit_with(browser.find(".object-tools a[href^='/results/?bot=']"))  # the bot's, not the sidebar's
+    assert browser.path.startswith(reverse("results") + "?bot=")
+    browser.find("#rs-period option[value='90']").click()
+    browser.submit_with(browser.button("Show"))
+    assert "Last 90 days" in browser.text(".rs-period")
+    problems += browser.problems("Results of one bot, 90 days")
+    no_problems(problems)

@@ -329,7 +329,7 @@ def demo_pages() -> dict[str, Any]:
 
 def take_screenshots(browser: Browser, out: Path) -> list[Path]:
     """The main pages, signed in as the demo business's owner, at 1400 px (Response Info at
-    390 px too)."""
+    390 px too); Results of the demo's bot."""
     from django.urls import reverse
 
     demo = demo_pages()
@@ -344,6 +344,7 @@ def take_screenshots(browser: Browser, out: Path) -> list[Path]:
         ("conversation.png", reverse("conversation", args=[demo["conversation"].pk]), WIDE, ()),
         ("response-info.png", response_info, WIDE, ()),
         ("response-info-390.png", response_info, NARROW, ()),
+        ("results.png", reverse("results") + f"?bot={demo['bot'].pk}", WIDE, ()),
     ]
     written = []
     for name, path, viewport, anchors in shots:
