@@ -57,6 +57,8 @@ def _median_ms(run, repeat: int = 5) -> float:
 
 
 def run(rows: int, log) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
     from django.utils import timezone
 
     from accounts.models import Account
@@ -85,6 +87,15 @@ def run(rows: int, log) -> dict:
     seeded = time.monotonic() - started
     log(f"  seeded {rows:,} follow-ups in {seeded:.1f} s")
     bots = Bot.objects.filter(pk=bot.pk)
+    # The page itself, as an owner's browser gets it: sign-in, scoping, figures, charts, HTML.
+    owner = get_user_model().objects.create_superuser("results-bench", password=None)
+    client = Client()
+    client.force_login(owner)
+
+    def page(days: int) -> None:
+        response = client.get(f"/results/?bot={bot.pk}&period={days}")
+        assert response.status_code == 200, response.status_code
+
     periods: list[dict] = []
     out: dict = {"rows": rows, "seed_seconds": round(seeded, 1), "periods": periods}
     for days in (7, 30, 90):
@@ -98,12 +109,26 @@ def run(rows: int, log) -> dict:
                 [bot.pk, start, now],
             )
         )
-        periods.append({"days": days, "sent": results.total.sent, "ms": round(ms, 1), "count_ms": round(ref, 1)})
-        log(f"  last {days} days: {results.total.sent:,} sent, results_for {ms:.0f} ms, bare count {ref:.0f} ms")
-    worst = max(p["ms"] for p in periods)
+        page(days)  # warm
+        page_ms = _median_ms(lambda days=days: page(days))
+        periods.append(
+            {
+                "days": days,
+                "sent": results.total.sent,
+                "ms": round(ms, 1),
+                "page_ms": round(page_ms, 1),
+                "count_ms": round(ref, 1),
+            }
+        )
+        log(
+            f"  last {days} days: {results.total.sent:,} sent, page {page_ms:.0f} ms, "
+            f"results_for {ms:.0f} ms, bare count {ref:.0f} ms"
+        )
+    worst = max(p["page_ms"] for p in periods)
     out["check"] = "ok" if worst < 1000 else f"FAILED: {worst:.0f} ms is over 1 s"
     sql(f"DELETE FROM scheduling_followup WHERE id > {BASE}")
     sql(f"DELETE FROM conversations_conversation WHERE id > {BASE}")
     sql(f"DELETE FROM conversations_contact WHERE id > {BASE}")
     bot.delete()
+    owner.delete()
     return out

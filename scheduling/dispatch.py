@@ -183,8 +183,10 @@ class _Batch:
                 self.report.count(follow_up.pk, finish_unsent(follow_up, self.token, decision, now))
         recorded_at = self.monotonic()
         out_of_time = False
+        in_flight = set(futures)
         try:
             for future in as_completed(futures):
+                in_flight.discard(future)
                 attempt = future.result()
                 out_of_time |= attempt.outcome == "released"
                 self._apply(attempt)
@@ -193,6 +195,17 @@ class _Batch:
                     renew(self.ids, self.token, self.clock.now())
                     recorded_at = self.monotonic()
         finally:
+            # Whatever stopped the batch (the database going away under renew(), say), the
+            # sends still in flight may go out: wait for them, so that those that did are
+            # recorded with the rest instead of ending as send_outcome_unknown. The others
+            # are left claimed: the sweep takes back what was never handed over.
+            for future in in_flight:
+                try:
+                    attempt = future.result()
+                except Exception:  # noqa: BLE001 - a crashed send has nothing to record: the sweep judges its row
+                    continue
+                if attempt.outcome == "sent":
+                    self.delivered.append(attempt.delivered())
             self._record()  # what went out is recorded, whatever stopped the batch
         return not out_of_time
 

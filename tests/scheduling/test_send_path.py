@@ -250,3 +250,30 @@ def test_a_sender_without_a_rate_is_not_paced(settings):
     c.set(at("2026-03-06T10:05:00-05:00"))
     assert dispatch_due(c, sender=RecordingSender()).sent == 3  # the console/recording senders
     assert not SendingNumber.objects.exists()
+
+
+# --- a batch broken off -------------------------------------------------------------------
+
+
+def test_sends_still_in_flight_when_a_batch_breaks_off_are_recorded(settings, monkeypatch):
+    """The database going away under the claims' renewal stops the batch; the sends already
+    made are recorded all the same, instead of ending as send_outcome_unknown."""
+    from django.db import OperationalError
+    from django.utils import timezone
+
+    from scheduling import dispatch
+    from scheduling.clock import VirtualClock
+    from tests.factories import make_due_follow_ups
+
+    settings.DISPATCH_RECORD_SECONDS = 0  # record, then renew, after the first send
+    ids = make_due_follow_ups(3)
+    sender = Scripted()
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(dispatch, "renew", database_gone)
+    with pytest.raises(OperationalError):
+        dispatch_due(VirtualClock(timezone.now()), sender=sender)
+    assert len(sender.calls) == 3
+    assert dict(FollowUp.objects.filter(pk__in=ids).values_list("pk", "status")) == dict.fromkeys(ids, S.SENT)
