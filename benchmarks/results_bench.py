@@ -57,8 +57,9 @@ def _median_ms(run, repeat: int = 5) -> float:
 
 
 def run(rows: int, log) -> dict:
+    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.utils import timezone
 
     from accounts.models import Account
@@ -92,8 +93,15 @@ def run(rows: int, log) -> dict:
     client = Client()
     client.force_login(owner)
 
+    # Static file names as with DEBUG on: the benchmark runs without collectstatic.
+    plain_static = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
     def page(days: int) -> None:
-        response = client.get(f"/results/?bot={bot.pk}&period={days}")
+        with override_settings(STORAGES=plain_static):
+            response = client.get(f"/results/?bot={bot.pk}&period={days}")
         assert response.status_code == 200, response.status_code
 
     periods: list[dict] = []
