@@ -19,7 +19,7 @@ from bots.models import Bot
 from bots.numbers import to_e164
 from conversations.directory import find_or_create_conversation
 from scheduling.delivery import record_twilio_status
-from scheduling.events import record_inbound
+from scheduling.events import record_inbound, record_reply
 from vocabulary import Channel
 
 PHONE = re.compile(r"^\+?[0-9]{3,20}$")
@@ -74,24 +74,22 @@ class InboundMessage(TwilioWebhook):
     """A contact wrote to the bot's number. The bot answers separately: empty TwiML."""
 
     def handle(self, data, **route) -> Response:
-        bot = Bot.objects.filter(pk=route["bot_id"]).first()
-        if bot is None:
-            return Response({"error": "unknown bot"}, status=404)
         sender = data.get("From", "")
         channel = Channel.WHATSAPP if sender.startswith(WHATSAPP) else Channel.SMS
         phone = sender.removeprefix(WHATSAPP)
         if not PHONE.match(phone):
             return Response({"error": "From must be a phone number like +15555550100"}, status=400)
         phone = to_e164(phone) or phone  # E.164 from Twilio already; stored as the contact's number is
-        conversation = find_or_create_conversation(
-            bot,
-            channel=channel,
-            phone=phone,
-            first_name=field(data, "ProfileName", 100),
-        )
-        record_inbound(
-            conversation, field(data, "Body", 10_000), channel=channel, provider_id=field(data, "MessageSid", 64)
-        )
+        body, sid = field(data, "Body", 10_000), field(data, "MessageSid", 64)
+        # A reply from a known contact: found, locked and recorded in one transaction.
+        if record_reply(route["bot_id"], phone, body, channel=channel, provider_id=sid) is None:
+            bot = Bot.objects.filter(pk=route["bot_id"]).first()
+            if bot is None:
+                return Response({"error": "unknown bot"}, status=404)
+            conversation = find_or_create_conversation(
+                bot, channel=channel, phone=phone, first_name=field(data, "ProfileName", 100)
+            )
+            record_inbound(conversation, body, channel=channel, provider_id=sid)
         return twiml()
 
 

@@ -2,11 +2,13 @@
 running N separate worker processes started at the same instant."""
 
 import json
+import math
 import os
+import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +88,85 @@ def postgres_cpu_seconds() -> float | None:
         if int(fields[1]) == postmaster:
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def _ticks(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> Iterator[tuple[int, list[str]]]:
+    """(pid, /proc/<pid>/stat fields after the command name) of every live process."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                yield int(entry.name), (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds of the live processes of a process group (a qcluster and its workers)."""
+    return sum(_ticks(f) for _, f in _processes() if int(f[2]) == pgid)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its live children (gunicorn's master and workers)."""
+    return sum(_ticks(f) for p, f in _processes() if p == pid or int(f[1]) == pid)
+
+
+def reaped_children_cpu() -> float:
+    """CPU seconds of this process's children that have exited and been waited for (a wrk
+    run, once subprocess.run returns)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot (all cores)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    total = sum(values[:8])
+    return (total - idle) / os.sysconf("SC_CLK_TCK"), total / os.sysconf("SC_CLK_TCK")
+
+
+# CPU seconds of one part so far (None when it can't be seen), for CpuWindow.
+CpuReader = Callable[[], float | None]
+
+
+class CpuWindow:
+    """CPU seconds of each part between start() and stop(), as a share of one core."""
+
+    def __init__(self, parts: dict[str, CpuReader]):
+        self.parts = parts  # label -> CPU seconds so far
+
+    def start(self) -> None:
+        self.t0 = time.monotonic()
+        self.before = {k: f() for k, f in self.parts.items()}
+        self.machine0 = machine_busy()
+
+    def stop(self) -> dict:
+        wall = time.monotonic() - self.t0
+        after = {k: f() for k, f in self.parts.items()}
+        busy, total = machine_busy()
+        out: dict[str, dict[str, float]] = {}
+        for k in self.parts:
+            now, then = after[k], self.before[k]
+            if now is not None and then is not None:
+                out[k] = {"seconds": now - then, "cores": (now - then) / wall}
+        out["machine"] = {
+            "seconds": busy - self.machine0[0],
+            "cores": (busy - self.machine0[0]) / wall,
+            "busy_share": (busy - self.machine0[0]) / max(total - self.machine0[1], 1e-9),
+        }
+        return {"wall": wall, "parts": out}
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """The nearest-rank percentile (share 0.5: the median) of unsorted values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
 def close_db() -> None:

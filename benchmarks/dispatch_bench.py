@@ -98,12 +98,16 @@ def worker(batch: int, profile_to: str | None = None) -> None:
     )
 
 
+SAVEPOINT_STATEMENTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
 class QueryCounter:
     """A connection.execute_wrapper: counts statements and the time spent waiting on them
-    (summed over the threads that use it)."""
+    (summed over the threads that use it). `count` is every statement; `savepoints` the
+    nested atomic blocks' SAVEPOINT / RELEASE / ROLLBACK TO among them."""
 
     def __init__(self):
-        self.count, self.seconds = 0, 0.0
+        self.count, self.savepoints, self.seconds = 0, 0, 0.0
         self._lock = threading.Lock()
 
     def __call__(self, execute, sql_text, params, many, context):
@@ -112,8 +116,10 @@ class QueryCounter:
             return execute(sql_text, params, many, context)
         finally:
             elapsed = time.perf_counter() - started
+            savepoint = sql_text.lstrip().upper().startswith(SAVEPOINT_STATEMENTS)
             with self._lock:
                 self.count += 1
+                self.savepoints += savepoint
                 self.seconds += elapsed
 
 

@@ -4,10 +4,12 @@ prints the table, also written to benchmarks/results/latest.md (quick.md for --q
     python -m benchmarks.main [--quick] [--sizes 10000,100000,1000000] [--only dispatch,naive,...]
 
 Phases: naive (one Django-Q2 Schedule per follow-up), dispatch (the dispatcher with a no-op
-sender, 1 and 2 processes, at each size), profile, events, load (the webhook under wrk),
-provider (the real cluster and Twilio SDK against the test Twilio server: sends/s, 429s,
-pacing, and a reply storm; benchmarks/provider_bench.py), results (the Results figures of one
-bot with 1,000,000 follow-ups for 7, 30 and 90 days; benchmarks/results_bench.py).
+sender, 1 and 2 processes, at each size), profile, events (record_inbound, per intent, and
+the rule classifier), load (the Twilio inbound webhook under wrk, in turn with a bare
+reference view on the same gunicorn), provider (the real cluster and Twilio SDK against the
+test Twilio server: sends/s, 429s, pacing, and a reply storm of signed inbound webhooks;
+benchmarks/provider_bench.py), results (the Results figures of one bot with 1,000,000
+follow-ups for 7, 30 and 90 days; benchmarks/results_bench.py).
 """
 
 import argparse
@@ -49,7 +51,7 @@ class Results(TypedDict, total=False):
     profile: dict[str, Any]
     classifier: dict[str, Any]
     events: dict[str, Any]
-    load: list[dict[str, Any]]
+    load: dict[str, Any]
     provider: dict[str, Any]
     results: dict[str, Any]
 
@@ -70,9 +72,22 @@ def options(argv):
         help="run each dispatch measurement N times and keep the fastest (on a busy machine)",
     )
     p.add_argument("--naive-due", type=int, help="due follow-ups in the naive run (default 1000)")
-    p.add_argument("--load-seconds", type=int, help="wrk duration (default 30)")
+    p.add_argument("--load-seconds", type=int, help="each wrk run's duration (default 30)")
+    p.add_argument(
+        "--load-rounds",
+        type=int,
+        default=2,
+        help="wrk runs against each route, the bare view and ours in turn (default 2; the best is shown)",
+    )
+    p.add_argument("--load-workers", type=int, default=4, help="gunicorn sync workers in the load phase (default 4)")
+    p.add_argument("--load-connections", type=int, default=16, help="wrk connections in the load phase (default 16)")
     p.add_argument("--provider-rows", type=int, help="due follow-ups in each provider run (default 6000)")
     p.add_argument("--provider-replies", type=int, help="contacts replying in the reply storm (default 2000)")
+    p.add_argument(
+        "--provider-storm-webhooks",
+        type=int,
+        help="signed inbound webhooks of the reply storm, spread over the replying contacts (default 5000)",
+    )
     p.add_argument(
         "--provider-concurrency",
         type=int,
@@ -89,8 +104,10 @@ def options(argv):
     o.naive_due = o.naive_due or (200 if quick else 1000)
     o.load_seconds = o.load_seconds or (8 if quick else 30)
     o.events = 300 if quick else 2000
+    o.plain_replies = 100 if quick else 500
     o.provider_rows = o.provider_rows or (1000 if quick else 6000)
     o.provider_replies = o.provider_replies or (300 if quick else 2000)
+    o.provider_storm_webhooks = o.provider_storm_webhooks or (750 if quick else 5000)
     o.classifier_messages = 5000 if quick else 50000
     o.results_rows = o.results_rows or (50_000 if quick else 1_000_000)
     o.out = o.out or str(RESULTS / ("quick.md" if quick else "latest.md"))
@@ -98,6 +115,10 @@ def options(argv):
     o.only = set(o.only.split(",")) if o.only else set(PHASES)
     if o.due > min(o.sizes):
         p.error("--due must not exceed the smallest size")
+    if not o.provider_replies <= min(o.provider_rows, o.provider_storm_webhooks):
+        p.error("--provider-replies must not exceed --provider-rows nor --provider-storm-webhooks")
+    if min(o.load_rounds, o.load_workers, o.load_connections) < 1:
+        p.error("--load-rounds, --load-workers and --load-connections must be at least 1")
     return o
 
 
@@ -178,26 +199,40 @@ def main(argv: list[str] | None = None) -> int:
     if "events" in o.only:
         log("event handling")
         results["classifier"] = events_bench.classifier_rate(o.classifier_messages)
-        results["events"] = events_bench.record_inbound_rate(pop, o.events)
+        results["events"] = events_bench.record_inbound_rate(pop, o.events, o.plain_replies)
         close_db()
 
     if "load" in o.only:
-        log(f"load: wrk for {o.load_seconds} s against gunicorn on 127.0.0.1")
-        results["load"] = load.run(pop, o.load_seconds, workdir)
+        log(
+            f"load: {o.load_rounds} rounds of wrk ({o.load_connections} connections, {o.load_seconds} s) against "
+            f"the bare view, then ours, on one gunicorn ({o.load_workers} workers) on 127.0.0.1"
+        )
+        results["load"] = load.run(
+            pop,
+            o.load_seconds,
+            workdir,
+            server_workers=o.load_workers,
+            connections=o.load_connections,
+            rounds=o.load_rounds,
+            log=log,
+        )
+        ld = results["load"]
+        log(f"  ours/bare = {ld['ratio']:.2f} (best rounds); check: {ld['check']}")
 
     if "provider" in o.only:
         assert provider_url is not None  # made above when the provider phase runs
         log(
             f"provider: {o.provider_rows:,} due follow-ups, 8 bots with short codes, real qcluster and Twilio SDK "
             f"against the test Twilio server (150 ms, 100 at once), 1 then 2 processes, then a reply storm of "
-            f"{o.provider_replies:,}"
+            f"{o.provider_storm_webhooks:,} webhooks from {o.provider_replies:,} contacts"
         )
         results["provider"] = provider_bench.run(
             provider_url,
             bots,
             workdir,
             rows=o.provider_rows,
-            storm_replies=o.provider_replies,
+            storm_contacts=o.provider_replies,
+            storm_webhooks=o.provider_storm_webhooks,
             concurrency=o.provider_concurrency,
             log=log,
         )
@@ -216,14 +251,14 @@ def main(argv: list[str] | None = None) -> int:
     Path(o.out).with_suffix(".json").write_text(json.dumps(results, indent=1, default=str) + "\n")
     log(f"written to {o.out}")
     shutil.rmtree(workdir, ignore_errors=True)
-    failed = [
-        k
-        for k, part in (("naive", results.get("naive")), ("events", results.get("events")))
-        if "FAILED" in str((part or {}).get("check", ""))
+    checked = [
+        ("naive", results.get("naive")),
+        ("events", results.get("events")),
+        ("load", results.get("load")),
+        ("results", results.get("results")),
+        ("provider", results.get("provider")),
     ]
-    failed += ["load" for ld in results.get("load", []) if "FAILED" in ld["check"]]
-    failed += ["results" for rs in [results.get("results")] if rs and "FAILED" in rs["check"]]
-    failed += ["provider" for pr in [results.get("provider")] if pr and "FAILED" in pr["check"]]
+    failed = [k for k, part in checked if "FAILED" in str((part or {}).get("check", ""))]
     failed += ["dispatch" for d in results.get("dispatch", []) if "FAILED" in d["check"] + d["limit"]["check"]]
     return 1 if failed else 0
 

@@ -5,40 +5,56 @@ Twilio SDK (FOLLOWUP_SENDER=live, TWILIO_API_BASE) to the test Twilio server
 at most 100 requests at once (429 / 20429 beyond that).
 
 Eight bots, each sending from its own short code (100 segments/s each, so pacing is not the
-limit), and N due SMS follow-ups spread over them. Three runs, each from the same fresh rows:
+limit), and N due SMS follow-ups spread over them. Runs, each from the same fresh rows:
 
-1. one qcluster process;
-2. two qcluster processes;
-3. two qcluster processes while K of the contacts reply ("STOP" or "in a meeting") through
-   the signed Twilio inbound webhook, served by gunicorn on 127.0.0.1, from a few client
-   threads: afterwards, no follow-up of a contact may have been handed to the provider
-   after that contact's reply was answered (HTTP 200).
+1. one, then two qcluster processes, with the product's database pool, then with a larger one;
+2. two qcluster processes during a reply storm: K of the contacts send W signed Twilio
+   inbound webhooks (2 or 3 each by default, each contact's in order) through gunicorn on
+   127.0.0.1, from 16 client threads: afterwards every webhook must have been answered 200
+   and recorded exactly once, and no follow-up of a contact handed to the provider after
+   that contact's first reply was answered (HTTP 200), nor arrived at the provider after it.
 
 The rows are seeded due tomorrow and the clusters started; once every dispatcher has said
 it started, one UPDATE makes all of them due now (the release): start-up is not timed.
 """
 
+import http.client
 import os
 import random
 import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, NamedTuple
 
-from benchmarks.common import PYTHON, ROOT, postgres_cpu_seconds, scalar, sql
+from benchmarks.common import (
+    PYTHON,
+    ROOT,
+    CpuReader,
+    CpuWindow,
+    group_cpu,
+    percentile,
+    postgres_cpu_seconds,
+    scalar,
+    sql,
+    tree_cpu,
+)
+from benchmarks.webhook import (
+    SignedRequest,
+    free_port,
+    inbound_form,
+    post,
+    sign,
+    start_gunicorn,
+    stop_gunicorn,
+    warm_up,
+)
 
 NUMBERS = [f"5550{i}" for i in range(1, 9)]  # short codes: 100 segments/s each
 SHORT_CODE_RATE = 100
-REPLIES = ["STOP", "in a meeting"]
-
-# CPU seconds of one part so far (None when it can't be seen), for CpuWindow.
-CpuReader = Callable[[], float | None]
-
 
 # --- data -----------------------------------------------------------------------------
 
@@ -66,8 +82,8 @@ TRUNCATE conversations_contact, conversations_conversation, conversations_messag
 CREATE TEMP TABLE seed AS
 SELECT n, (%(bots)s::bigint[])[1 + n %% %(nbots)s] AS bot_id FROM generate_series(1, %(n)s) AS n;
 
-INSERT INTO conversations_contact (id, bot_id, first_name, last_name, phone, email, timezone, created_at)
-SELECT n, bot_id, (ARRAY['Ana','Ben','Chloe','Dev','Elif','Femi','Gus','Hana'])[1 + n %% 8], 'Doe',
+INSERT INTO conversations_contact (id, account_id, bot_id, first_name, last_name, phone, email, timezone, created_at)
+SELECT n, (SELECT account_id FROM bots_bot b WHERE b.id = seed.bot_id), bot_id, (ARRAY['Ana','Ben','Chloe','Dev','Elif','Femi','Gus','Hana'])[1 + n %% 8], 'Doe',
        '+1555' || lpad(n::text, 7, '0'), '', '', now() - interval '30 days'
 FROM seed;
 
@@ -197,66 +213,221 @@ def stop_group(proc: subprocess.Popen, grace: float = 5) -> None:
     stop_cluster(proc, seconds=grace)
 
 
-# --- CPU ------------------------------------------------------------------------------
+# --- the reply storm ------------------------------------------------------------------
+
+# A contact's replies, in turn from the one its id picks: every reply cancels what is
+# pending; STOP opts out; "in a meeting" plans a busy follow-up 2 hours later (never due in
+# the run); the last is a plain reply (intent other).
+REPLIES = ["STOP", "in a meeting", "ok thanks, what time do you open?"]
 
 
-def _ticks(fields) -> float:
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+class Reply(NamedTuple):
+    contact: int
+    nth: int  # 0: the contact's first reply
+    request: SignedRequest
 
 
-def _processes():
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                yield int(entry.name), (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
+class Answer(NamedTuple):
+    contact: int
+    nth: int
+    status: int | str  # the HTTP status, or the error
+    at: float  # epoch when the answer came back
+    latency: float  # seconds from sending to the whole answer
 
 
-def group_cpu(pgid: int) -> float:
-    """CPU seconds of the live processes of a process group (a qcluster and its workers)."""
-    return sum(_ticks(f) for _, f in _processes() if int(f[2]) == pgid)
+def storm_contacts(n: int, k: int) -> list[int]:
+    """K of the N contacts, spread evenly over the sending order, in random order (a fixed
+    seed): replies meet rows already sent, in flight, and still waiting."""
+    step = n / k
+    ids = [1 + int(i * step) for i in range(k)]
+    random.Random(9).shuffle(ids)
+    return ids
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of a process and its live children (gunicorn's master and workers)."""
-    return sum(_ticks(f) for p, f in _processes() if p == pid or int(f[1]) == pid)
+# A contact's first reply falls within this share of the storm (at random), its later ones
+# after it: the first replies overlap the sending, meeting rows sent, in flight and waiting.
+FIRST_REPLIES_WITHIN = 0.5
 
 
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot (all cores)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    total = sum(values[:8])
-    return (total - idle) / os.sysconf("SC_CLK_TCK"), total / os.sysconf("SC_CLK_TCK")
+def storm_order(contacts: list[int], webhooks: int) -> list[tuple[int, int]]:
+    """(contact, nth reply) of every webhook in sending order: webhooks // contacts replies
+    each, one more for the first webhooks % contacts; each contact's first at a random point
+    of the first half of the storm, its later ones at random points after it (fixed seed)."""
+    base, extra = divmod(webhooks, len(contacts))
+    rng = random.Random(10)
+    timed = []
+    for i, contact in enumerate(contacts):
+        first = rng.uniform(0, FIRST_REPLIES_WITHIN)
+        later = sorted(rng.uniform(first, 1) for _ in range(base + (i < extra) - 1))
+        timed += [(at, contact, nth) for nth, at in enumerate([first, *later])]
+    return [(contact, nth) for _, contact, nth in sorted(timed)]
 
 
-class CpuWindow:
-    """CPU seconds of each part between start() and stop(), as a share of one core."""
+@dataclass
+class ReplyStorm:
+    """`webhooks` signed Twilio inbound webhooks from `contacts` of the seeded contacts, sent
+    as fast as gunicorn answers from `threads` client threads (keep-alive connections: the
+    sync workers close them, so they reconnect). A contact's replies all go through one
+    thread, in order, so its first reply is answered before its second is sent. Each thread
+    keeps storm_order's order among its own requests."""
 
-    def __init__(self, parts: dict[str, CpuReader]):
-        self.parts = parts  # label -> CPU seconds so far
+    contacts: int
+    webhooks: int
+    port: int
+    token: str
+    gunicorn_pid: int
+    gunicorn_workers: int
+    threads: int = 16
+    queues: list[list[Reply]] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)  # appended by the client threads
+    started: float = 0.0
+    ended: float = 0.0
 
-    def start(self) -> None:
-        self.t0 = time.monotonic()
-        self.before = {k: f() for k, f in self.parts.items()}
-        self.machine0 = machine_busy()
+    def prepare(self, url: str, n: int) -> None:
+        """Sign every request before the release (the clients then only send)."""
+        contacts = storm_contacts(n, self.contacts)
+        bot_of = dict(sql("SELECT id, bot_id FROM conversations_contact WHERE id = ANY(%s)", (contacts,), url=url))
+        thread_of = {c: i % self.threads for i, c in enumerate(contacts)}
+        self.queues = [[] for _ in range(self.threads)]
+        for i, (contact, nth) in enumerate(storm_order(contacts, self.webhooks)):
+            form = inbound_form(
+                f"SMstorm{uuid.UUID(int=i).hex[8:]}",
+                phone(contact),
+                REPLIES[(contact + nth) % len(REPLIES)],
+                NUMBERS[0],
+            )
+            request = sign(self.port, f"/webhooks/twilio/{bot_of[contact]}/inbound/", form, self.token)
+            self.queues[thread_of[contact]].append(Reply(contact, nth, request))
 
-    def stop(self) -> dict:
-        wall = time.monotonic() - self.t0
-        after = {k: f() for k, f in self.parts.items()}
-        busy, total = machine_busy()
-        out: dict[str, dict[str, float]] = {}
-        for k in self.parts:
-            now, then = after[k], self.before[k]
-            if now is not None and then is not None:
-                out[k] = {"seconds": now - then, "cores": (now - then) / wall}
-        out["machine"] = {
-            "seconds": busy - self.machine0[0],
-            "cores": (busy - self.machine0[0]) / wall,
-            "busy_share": (busy - self.machine0[0]) / max(total - self.machine0[1], 1e-9),
+    def run(self) -> None:
+        self.answers = []
+        self.started = time.time()
+        clients = [threading.Thread(target=self._client, args=(queue,)) for queue in self.queues]
+        for t in clients:
+            t.start()
+        for t in clients:
+            t.join()
+        self.ended = time.time()
+
+    def _client(self, queue: list[Reply]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            for reply in queue:
+                sent = time.perf_counter()
+                status: int | str
+                try:
+                    status = post(conn, reply.request)
+                except (OSError, http.client.HTTPException) as exc:
+                    status = f"{type(exc).__name__}: {exc}"[:100]
+                    conn.close()
+                self.answers.append(Answer(reply.contact, reply.nth, status, time.time(), time.perf_counter() - sent))
+        finally:
+            conn.close()
+
+    def first_answered(self) -> dict[int, float]:
+        """contact -> when its first reply answered 200 came back."""
+        first: dict[int, float] = {}
+        for a in sorted((a for a in self.answers if a.status == 200), key=lambda a: a.nth):
+            first.setdefault(a.contact, a.at)
+        return first
+
+    def summary(self, url: str, n: int, stats: dict) -> dict:
+        ok = [a for a in self.answers if a.status == 200]
+        failures = [str(a.status) for a in self.answers if a.status != 200]
+        first = self.first_answered()
+        seconds = max(self.ended - self.started, 1e-9)
+        latencies = [a.latency for a in ok]
+        last_send = max((m["at"] for m in stats["messages"]), default=None)
+        return {
+            "contacts": self.contacts,
+            "webhooks": self.webhooks,
+            "threads": self.threads,
+            "gunicorn_workers": self.gunicorn_workers,
+            "texts": REPLIES,
+            "answered": len(ok),
+            "failed": len(failures),
+            "failures": failures[:5],
+            "seconds": seconds,
+            "rate": len(ok) / seconds,
+            "p50_ms": (percentile(latencies, 0.5) or 0) * 1e3,
+            "p99_ms": (percentile(latencies, 0.99) or 0) * 1e3,
+            "max_ms": max(latencies, default=0) * 1e3,
+            "first_answered_while_sending": sum(1 for t in first.values() if last_send is not None and t <= last_send),
+            **recorded_once(url, self.webhooks),
+            **after_first_reply(url, n, first, stats),
         }
-        return {"wall": wall, "parts": out}
+
+
+def phone(contact: int) -> str:
+    """The seeded contact's number (see _SEED)."""
+    return f"+1555{contact:07d}"
+
+
+def recorded_once(url: str, webhooks: int) -> dict:
+    """Messages stored per storm MessageSid: every one exactly once."""
+    counts = [
+        c
+        for (c,) in sql(
+            "SELECT count(*) FROM conversations_message WHERE provider_id LIKE 'SMstorm%%' GROUP BY provider_id",
+            url=url,
+        )
+    ]
+    return {
+        "recorded_once": sum(1 for c in counts if c == 1),
+        "missing": webhooks - len(counts),
+        "duplicated": sum(1 for c in counts if c > 1),
+    }
+
+
+def after_first_reply(url: str, n: int, first: dict[int, float], stats: dict) -> dict:
+    """Against each contact's first answered reply: its conversation's follow-ups handed to
+    the provider after it (any row: the seeded one or one a reply planned), the provider's
+    arrivals for its number after it, and its seeded row sent before it or cancelled.
+
+    An arrival after the answer is "in flight" when a hand-over committed before the answer
+    accounts for it (its HTTP request reached the test server after the answer came back:
+    nothing can recall a send already handed over); any other is unexplained."""
+    rows = sql(
+        """SELECT f.id, v.contact_id, f.status, extract(epoch FROM f.handed_at) FROM scheduling_followup f
+           JOIN conversations_conversation v ON v.id = f.conversation_id WHERE v.contact_id = ANY(%s)""",
+        (list(first),),
+        url=url,
+    )
+    arrivals: dict[str, list[float]] = {}
+    for m in stats["messages"]:
+        arrivals.setdefault(m["to"], []).append(m["at"])
+    handed_after = sent_before = 0
+    worst = 0.0
+    statuses: dict[str, int] = {}
+    handed_before: dict[int, int] = {}
+    for fid, contact, status, handed in rows:
+        replied = first[contact]
+        if handed is not None and float(handed) >= replied:
+            handed_after += 1
+            worst = max(worst, float(handed) - replied)
+        elif handed is not None:
+            handed_before[contact] = handed_before.get(contact, 0) + 1
+        if fid <= n:  # the seeded follow-up
+            statuses[status] = statuses.get(status, 0) + 1
+            sent_before += handed is not None and float(handed) < replied
+    arrived_after = in_flight = 0
+    latest = 0.0
+    for contact, replied in first.items():
+        times = arrivals.get(phone(contact), [])
+        after = [at - replied for at in times if at >= replied]
+        arrived_after += len(after)
+        in_flight += max(0, min(len(after), handed_before.get(contact, 0) - (len(times) - len(after))))
+        latest = max([latest, *after])
+    return {
+        "handed_after_reply": handed_after,
+        "worst_handed_after_s": worst,
+        "arrived_after_reply": arrived_after,
+        "arrived_in_flight": in_flight,  # of arrived_after_reply: handed over before the answer
+        "latest_arrival_after_ms": latest * 1e3,
+        "sent_before_reply": sent_before,
+        "cancelled": statuses.get("cancelled", 0),
+        "statuses": statuses,
+    }
 
 
 # --- one run --------------------------------------------------------------------------
@@ -271,16 +442,17 @@ def dispatch_run(
     workdir: Path,
     concurrency: int,
     timeout: float,
-    storm: dict | None = None,
+    storm: ReplyStorm | None = None,
     batch: int | None = None,
     extra_env: dict | None = None,
 ) -> dict:
     """Seed, start `processes` clusters, release, wait until every row is finished (or
-    `timeout`), stop. `storm`: {"replies": k, "port": gunicorn port, "threads": t, "pid": gunicorn pid}."""
+    `timeout`), stop. `storm`: replies sent through the webhook from the release on."""
     seed(url, bots, n)
     twilio.reset()
+    if storm:
+        storm.prepare(url, n)
     clusters = [start_cluster(i + 1, url, twilio, workdir, concurrency, batch, extra_env) for i in range(processes)]
-    storm_result: dict[str, Any] = {}  # filled by the reply storm's thread
     try:
         wait_started(clusters)
         parts: dict[str, CpuReader] = {
@@ -290,14 +462,14 @@ def dispatch_run(
         parts["test Twilio server"] = lambda: tree_cpu(twilio._process.pid)
         parts["PostgreSQL (whole server)"] = postgres_cpu_seconds
         if storm:
-            parts["gunicorn (webhook, all workers)"] = lambda: tree_cpu(storm["pid"])
+            parts["gunicorn (webhook, all workers)"] = partial(tree_cpu, storm.gunicorn_pid)
             parts["storm clients (this process)"] = time.process_time
         window = CpuWindow(parts)
         window.start()
         released = release(url, n)
         storm_thread = None
         if storm:
-            storm_thread = threading.Thread(target=reply_storm, args=(url, storm, n, storm_result))
+            storm_thread = threading.Thread(target=storm.run)
             storm_thread.start()
         deadline = time.monotonic() + timeout
         samples = []
@@ -305,7 +477,7 @@ def dispatch_run(
             samples.append(top_sample())
             time.sleep(1.0)
         if storm_thread:
-            storm_thread.join(timeout=max(deadline - time.monotonic(), 30))
+            storm_thread.join()  # each request has its own timeout
         cpu = window.stop()
     finally:
         for proc, _ in clusters:
@@ -316,7 +488,7 @@ def dispatch_run(
     result["batches"] = batch_anatomy(url, n)
     result["env"] = extra_env or {}
     if storm:
-        result["storm"] = storm_summary(url, n, storm_result, stats)
+        result["storm"] = storm.summary(url, n, stats)
     return result
 
 
@@ -434,120 +606,6 @@ def batch_anatomy(url: str, n: int) -> dict:
     }
 
 
-# --- the reply storm ------------------------------------------------------------------
-
-
-def storm_contacts(n: int, k: int) -> list[int]:
-    """K of the N contacts, spread evenly over the sending order, in random order (a fixed
-    seed): replies meet rows already sent, in flight, and still waiting."""
-    step = n / k
-    ids = [1 + int(i * step) for i in range(k)]
-    random.Random(9).shuffle(ids)
-    return ids
-
-
-def reply_storm(url: str, storm: dict, n: int, out: dict) -> None:
-    """POST each reply as Twilio would (signed), from a few threads; note when each was
-    answered 200."""
-    import requests
-    from twilio.request_validator import RequestValidator
-
-    contacts = storm_contacts(n, storm["replies"])
-    rows = dict(sql("SELECT id, bot_id FROM conversations_contact WHERE id = ANY(%s)", (contacts,), url=url))
-    validator = RequestValidator(storm["token"])
-    answered: dict[int, float] = {}
-    failures: list[str] = []
-    lock = threading.Lock()
-    queue = list(enumerate(contacts))
-    out["started"] = time.time()
-
-    def client() -> None:
-        session = requests.Session()
-        while True:
-            with lock:
-                if not queue:
-                    return
-                i, contact = queue.pop(0)
-            path = f"/webhooks/twilio/{rows[contact]}/inbound/"
-            params = {
-                "MessageSid": f"SMstorm{uuid.UUID(int=i).hex[8:]}",
-                "AccountSid": "AC" + "0" * 32,
-                "From": f"+1555{contact:07d}",
-                "To": NUMBERS[0],
-                "Body": REPLIES[i % len(REPLIES)],
-                "NumMedia": "0",
-            }
-            signature = validator.compute_signature(f"http://127.0.0.1:{storm['port']}{path}", params)
-            try:
-                r = session.post(
-                    f"http://127.0.0.1:{storm['port']}{path}",
-                    data=urlencode(params),
-                    timeout=60,
-                    headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
-                )
-                ok, failure = r.status_code == 200, str(r.status_code)
-            except Exception as exc:  # noqa: BLE001 - counted, reported
-                ok, failure = False, str(exc)
-            with lock:
-                if ok:
-                    answered[contact] = time.time()
-                else:
-                    failures.append(failure[:100])
-
-    threads = [threading.Thread(target=client) for _ in range(storm["threads"])]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    out.update({"answered": answered, "failures": failures, "ended": time.time(), "contacts": contacts})
-
-
-def storm_summary(url: str, n: int, storm: dict, stats: dict) -> dict:
-    answered = storm["answered"]
-    rows = sql(
-        """SELECT f.id, f.status, extract(epoch FROM f.handed_at), c.phone FROM scheduling_followup f
-                   JOIN conversations_conversation v ON v.id = f.conversation_id
-                   JOIN conversations_contact c ON c.id = v.contact_id
-                   WHERE f.id = ANY(%s)""",
-        (list(answered),),
-        url=url,
-    )
-    arrivals: dict[str, list[float]] = {}
-    for m in stats["messages"]:
-        arrivals.setdefault(m["to"], []).append(m["at"])
-    handed_after = sent_before = arrived_after = 0
-    statuses: dict[str, int] = {}
-    worst = 0.0
-    for fid, status, handed, phone in rows:
-        statuses[status] = statuses.get(status, 0) + 1
-        replied = answered[fid]  # contact id = follow-up id = n
-        if handed is not None:
-            if float(handed) >= replied:
-                handed_after += 1
-                worst = max(worst, float(handed) - replied)
-            else:
-                sent_before += 1
-        arrived_after += sum(1 for at in arrivals.get(phone, []) if at >= replied)
-    first_send = min((m["at"] for m in stats["messages"]), default=None)
-    last_send = max((m["at"] for m in stats["messages"]), default=None)
-    return {
-        "replies": len(storm["contacts"]),
-        "answered": len(answered),
-        "failed": len(storm["failures"]),
-        "failures": storm["failures"][:5],
-        "seconds": storm["ended"] - storm["started"],
-        "reply_rate": len(answered) / max(storm["ended"] - storm["started"], 1e-9),
-        "overlap": (first_send is not None and storm["started"] < last_send and first_send < storm["ended"]),
-        "answered_while_sending": sum(1 for t in answered.values() if last_send is not None and t <= last_send),
-        "handed_after_reply": handed_after,
-        "worst_handed_after_s": worst,
-        "arrived_after_reply": arrived_after,
-        "sent_before_reply": sent_before,
-        "cancelled": statuses.get("cancelled", 0),
-        "statuses": statuses,
-    }
-
-
 # --- the phase ------------------------------------------------------------------------
 
 
@@ -557,16 +615,16 @@ def run(
     workdir: Path,
     *,
     rows: int,
-    storm_replies: int,
+    storm_contacts: int,
+    storm_webhooks: int,
     concurrency: int = 64,
     latency: float = 0.15,
     server_concurrency: int = 100,
     gunicorn_workers: int = 4,
-    storm_threads: int = 4,
+    storm_threads: int = 16,
     timeout: float = 300,
     log=print,
 ) -> dict:
-    from benchmarks.load import free_port, start_gunicorn, stop_gunicorn
     from tests.support.twilio_harness import running_twilio_server
 
     chosen = prepare(url, bots)
@@ -595,29 +653,35 @@ def run(
         port = free_port()
         server = start_gunicorn(port, gunicorn_workers, workdir / "gunicorn-storm.log", url, token=twilio.auth_token)
         try:
-            storm = {
-                "replies": storm_replies,
-                "port": port,
-                "threads": storm_threads,
-                "pid": server.pid,
-                "token": twilio.auth_token,
-                "gunicorn_workers": gunicorn_workers,
-            }
+            warm_up(port, warm_up_requests(port, chosen[0], twilio.auth_token))
+            storm = ReplyStorm(
+                storm_contacts, storm_webhooks, port, twilio.auth_token, server.pid, gunicorn_workers, storm_threads
+            )
             r = dispatch_run(url, chosen, rows, 2, twilio, workdir, concurrency, timeout, storm=storm)
             r["pool"] = pools(concurrency)[0][0]
         finally:
             stop_gunicorn(server)
-        r["storm"].update({"threads": storm_threads, "gunicorn_workers": gunicorn_workers})
         r["lost"] = storm_run_lost(r)  # a row its contact's reply cancelled was rightly not sent
         out["storm_run"] = r
         s = r["storm"]
         log(
-            f"  reply storm: {s['answered']} replies answered in {s['seconds']:.1f} s, hand-overs after the answer "
-            f"{s['handed_after_reply']}, provider arrivals after it {s['arrived_after_reply']}, "
-            f"sent before {s['sent_before_reply']}, cancelled {s['cancelled']}"
+            f"  reply storm: {s['answered']:,} of {s['webhooks']:,} webhooks answered 200 in {s['seconds']:.1f} s "
+            f"({s['rate']:,.0f}/s, p50 {s['p50_ms']:,.0f} ms, p99 {s['p99_ms']:,.0f} ms, max {s['max_ms']:,.0f} ms), "
+            f"recorded once {s['recorded_once']:,} (missing {s['missing']}, duplicated {s['duplicated']}); after a "
+            f"contact's first reply: hand-overs {s['handed_after_reply']}, provider arrivals "
+            f"{s['arrived_after_reply']} ({s['arrived_in_flight']} handed over before it, the latest "
+            f"{s['latest_arrival_after_ms']:,.0f} ms after); sent before {s['sent_before_reply']:,}, cancelled "
+            f"{s['cancelled']:,}"
         )
     out["check"] = check(out)
     return out
+
+
+def warm_up_requests(port: int, bot: int, token: str, count: int = 40) -> list[SignedRequest]:
+    """Messages from new numbers, so every gunicorn worker has loaded its code and connected
+    before the storm (the next run's seed truncates what they create)."""
+    path = f"/webhooks/twilio/{bot}/inbound/"
+    return [sign(port, path, inbound_form(f"SMwarm{i:08d}", f"+1999{i:07d}", "hello"), token) for i in range(count)]
 
 
 def pools(concurrency: int) -> list[tuple[str, dict]]:
@@ -639,10 +703,17 @@ def check(out: dict) -> str:
         if r["duplicates"] or r["duplicate_to"]:
             problems.append(f"{label}: {r['duplicates']} duplicates")
     s = out["storm_run"]["storm"]
-    if s["handed_after_reply"]:
-        problems.append(f"{s['handed_after_reply']} hand-overs after an answered reply")
     if s["failed"]:
-        problems.append(f"{s['failed']} replies not answered 200: {s['failures']}")
+        problems.append(f"{s['failed']} storm webhooks not answered 200: {s['failures']}")
+    if s["missing"] or s["duplicated"]:
+        problems.append(f"storm MessageSids: {s['missing']} not recorded, {s['duplicated']} recorded more than once")
+    if s["handed_after_reply"]:
+        problems.append(f"{s['handed_after_reply']} hand-overs after a contact's first reply was answered")
+    unexplained = s["arrived_after_reply"] - s["arrived_in_flight"]
+    if unexplained:
+        problems.append(
+            f"{unexplained} provider arrivals after a contact's first reply was answered, not handed over before it"
+        )
     storm_lost = storm_run_lost(out["storm_run"])
     if storm_lost:
         problems.append(f"storm run: {storm_lost} rows neither sent nor cancelled by their reply")

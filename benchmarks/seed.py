@@ -87,8 +87,8 @@ SELECT n,
        (n <= %(due_max)s AND n %% %(stride)s = 0) AS due
 FROM generate_series(%(lo)s, %(hi)s) AS n;
 
-INSERT INTO conversations_contact (id, bot_id, first_name, last_name, phone, email, timezone, created_at)
-SELECT n, bot_id, (ARRAY['Ana','Ben','Chloe','Dev','Elif','Femi','Gus','Hana'])[1 + n %% 8], 'Doe',
+INSERT INTO conversations_contact (id, account_id, bot_id, first_name, last_name, phone, email, timezone, created_at)
+SELECT n, (SELECT account_id FROM bots_bot b WHERE b.id = seed.bot_id), bot_id, (ARRAY['Ana','Ben','Chloe','Dev','Elif','Femi','Gus','Hana'])[1 + n %% 8], 'Doe',
        '+1555' || lpad(n::text, 7, '0'),
        CASE WHEN channel = 'email' OR n %% 4 = 0 THEN 'contact' || n || '@example.com' ELSE '' END,
        '', %(now)s - interval '30 days'

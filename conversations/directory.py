@@ -38,6 +38,8 @@ def find_or_create_conversation(
                     last_name=last_name,
                     timezone=timezone,
                 )
+                # A contact this request made has no conversation anywhere yet.
+                return with_contacts_bot(Conversation.objects.create(bot=bot, contact=contact, channel=channel))
         except IntegrityError:  # the same new number or address, created by a concurrent request
             contact = find_contact(bot, contact_id=None, phone=phone, email=email)
             if contact is None:  # not a contact this lookup can find: not a race it can settle
@@ -49,6 +51,15 @@ def find_or_create_conversation(
             )
     except IntegrityError:
         conversation = Conversation.objects.get(bot=bot, contact=contact)
+    return with_contacts_bot(conversation)
+
+
+def with_contacts_bot(conversation: Conversation) -> Conversation:
+    """The contact's first bot (whose zone is theirs when they have none) is most often the
+    conversation's: known without a query then."""
+    contact = conversation.contact
+    if contact.bot_id == conversation.bot_id and not Contact.bot.is_cached(contact):
+        Contact.bot.field.set_cached_value(contact, conversation.bot)
     return conversation
 
 

@@ -148,6 +148,15 @@ class Message(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["conversation", "at"], name="message_conversation_at")]
+        constraints = [
+            # A provider retrying a message (Twilio retries webhooks) finds it taken: the
+            # insert decides, no read before it. Outbound ids are the senders' to repeat.
+            models.UniqueConstraint(
+                fields=["conversation", "provider_id"],
+                condition=models.Q(direction="inbound") & ~models.Q(provider_id=""),
+                name="one_inbound_message_per_provider_id",
+            )
+        ]
 
     def __str__(self):
         # UTC, named: no bot's zone at hand here (pages show the bot's, console/display.py).

@@ -33,6 +33,7 @@ from rules.channel_choice import WINDOWED_CHANNELS, choose_channel
 from scheduling import events, planning
 from scheduling.clock import system_clock
 from scheduling.models import AgentReply, FollowUp
+from scheduling.sql import locked_conversation
 from vocabulary import Channel, Intent, Note, Reason, ScenarioKind
 
 log = logging.getLogger("followups.controls")
@@ -67,10 +68,6 @@ def who(user) -> str:
 def new_reply_token() -> str:
     """For one reply form: a second submit of that form carries the same token."""
     return secrets.token_urlsafe(24)
-
-
-def _locked(conversation: Conversation) -> Conversation:
-    return Conversation.objects.select_for_update().select_related("bot", "contact").get(pk=conversation.pk)
 
 
 # --- replying ----------------------------------------------------------------------------------
@@ -224,7 +221,7 @@ def pause_follow_ups(conversation: Conversation, user, clock=system_clock) -> in
     event handlers and the dispatcher read the pause. None when it was paused already, else
     how many were cancelled. A reply from the contact does not lift it: a person paused it."""
     with transaction.atomic():
-        conversation = _locked(conversation)
+        conversation = locked_conversation(conversation.pk)
         if conversation.paused:
             return None
         now = clock.now()
@@ -239,7 +236,7 @@ def resume_follow_ups(conversation: Conversation, user, clock=system_clock) -> R
     """Lift the pause and plan again what the conversation's last message would plan if it
     had just been recorded (replan_from_last_message)."""
     with transaction.atomic():
-        conversation = _locked(conversation)
+        conversation = locked_conversation(conversation.pk)
         if not conversation.paused:
             return Resumed(False, None)
         now = clock.now()
@@ -301,7 +298,7 @@ def cancel_follow_up(follow_up: FollowUp, user, clock=system_clock) -> bool:
     hand-over then fails, as after a reply). False when it had gone out or ended already.
     Its cadence ends there; the next message plans as usual."""
     with transaction.atomic():
-        conversation = _locked(follow_up.conversation)
+        conversation = locked_conversation(follow_up.conversation.pk)
         now = clock.now()
         done = planning.cancellable(FollowUp.objects.filter(pk=follow_up.pk)).update(
             status=FollowUp.Status.CANCELLED,

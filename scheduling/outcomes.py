@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Q
 
 from rules import results as rules
@@ -28,11 +29,23 @@ def _sent(model, conversation_id: int):
     return model.objects.filter(conversation_id=conversation_id, status=SENT)
 
 
-def credit_inbound(follow_up_model, conversation_id: int, at: datetime, intent: str) -> None:
-    """A message from the contact at `at`: a reply, maybe a booking or an opt-out."""
-    latest = _sent(follow_up_model, conversation_id).filter(finished_at__lt=at).order_by("-finished_at", "-id").first()
-    if latest is not None and latest.replied_at is None and at - latest.finished_at <= rules.REPLY_WINDOW:
-        follow_up_model.objects.filter(pk=latest.pk).update(replied_at=at)
+def latest_sent_before(follow_up_model, at: datetime) -> tuple[str, list]:
+    """The id of the conversation's latest follow-up sent before `at` (None: none was), the
+    only one a reply may credit: a subquery of the lock's statement (scheduling.sql)."""
+    finished_at = follow_up_model._meta.get_field("finished_at").get_db_prep_value(at, connection)
+    return (
+        f"SELECT f.id FROM {follow_up_model._meta.db_table} f WHERE f.conversation_id = c.id AND f.status = %s "
+        "AND f.finished_at < %s ORDER BY f.finished_at DESC, f.id DESC LIMIT 1",
+        [SENT, finished_at],
+    )
+
+
+def credit_inbound(follow_up_model, conversation_id: int, at: datetime, intent: str, *, latest_sent: int) -> None:
+    """A message from the contact at `at`: a reply to `latest_sent` (see latest_sent_before)
+    within the window, maybe a booking or an opt-out."""
+    follow_up_model.objects.filter(
+        pk=latest_sent, replied_at__isnull=True, finished_at__gte=at - rules.REPLY_WINDOW
+    ).update(replied_at=at)
     if intent == Intent.BOOKED:
         credit_booking(follow_up_model, conversation_id, at)
     elif intent == Intent.OPT_OUT:

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Q
 
 from bots.models import Scenario
@@ -135,10 +136,23 @@ def plan_next_step(done: FollowUp, *, done_at: datetime) -> FollowUp | None:
 def cancel_pending(conversation: Conversation, *, reason: str, at: datetime, by=None) -> int:
     """Cancel what is planned, including a claimed follow-up a dispatcher has not handed to
     the provider yet: its hand-over then finds the row cancelled (scheduling/claims.py).
-    `by`: the person who did it in the console, if one did."""
-    return cancellable(conversation.follow_ups.all()).update(
-        status=FollowUp.Status.CANCELLED, reason=reason, finished_at=at, claim_token="", cancelled_by=by
-    )
+    `by`: the person who did it in the console, if one did.
+
+    `cancellable`'s rule written in SQL: every inbound message runs it (scheduling/sql.py)."""
+    finished_at = FollowUp._meta.get_field("finished_at").get_db_prep_save(at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CANCEL,
+            [FollowUp.Status.CANCELLED, reason, finished_at, by.pk if by else None, conversation.pk, *_CANCELLABLE],
+        )
+        return cursor.rowcount
+
+
+_CANCEL = (
+    f"UPDATE {FollowUp._meta.db_table} SET status = %s, reason = %s, finished_at = %s, claim_token = '', "
+    "cancelled_by_id = %s WHERE conversation_id = %s AND (status = %s OR (status = %s AND handed_at IS NULL))"
+)
+_CANCELLABLE = (FollowUp.Status.PENDING, FollowUp.Status.SENDING)
 
 
 def cancellable(follow_ups):
@@ -151,4 +165,9 @@ def live_follow_ups(conversation: Conversation):
 
 
 def note(conversation: Conversation, at: datetime, kind: Note, detail: str = "") -> None:
-    EngineEvent.objects.create(conversation=conversation, at=at, kind=kind, detail=detail[:300])
+    make_note(conversation, at, kind, detail).save()
+
+
+def make_note(conversation: Conversation, at: datetime, kind: Note, detail: str = "") -> EngineEvent:
+    """An unsaved engine note: several of one event go in with one INSERT."""
+    return EngineEvent(conversation=conversation, at=at, kind=kind, detail=detail[:300])

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Field
 
 from channels_out.senders.base import SendResult
 from conversations.models import Conversation, Message
 from scheduling import outcomes, planning
 from scheduling.models import EngineEvent, FollowUp
 from scheduling.signals import follow_ups_sent
+from scheduling.sql import concrete_field
 
 # What a reply may have changed on a conversation while its follow-up was being sent.
 REFRESHED = ("stopped", "paused_at", "channel", "last_inbound_at")
@@ -96,7 +96,7 @@ def _mark_sent(delivered: list[Delivered], messages: list[Message], token: str) 
     """One UPDATE ... FROM (VALUES ...) for the whole list (Django's bulk_update writes a CASE
     per row and field, which costs more than everything else here). Still conditional on the
     claim token; a row the staleness sweep gave up on meanwhile is set to sent: it was."""
-    fields = [concrete_field(name) for name in SENT_COLUMNS]
+    fields = [concrete_field(FollowUp, name) for name in SENT_COLUMNS]
     id_field = FollowUp._meta.pk
     rows, params = [], []
     for d, message in zip(delivered, messages, strict=True):
@@ -113,12 +113,6 @@ def _mark_sent(delivered: list[Delivered], messages: list[Message], token: str) 
             f"WHERE {table}.id = v.column1 AND {table}.claim_token = %s AND {table}.status <> %s",
             [FollowUp.Status.SENT, *params, token, FollowUp.Status.SENT],
         )
-
-
-def concrete_field(name: str) -> Field:
-    field = FollowUp._meta.get_field(name)
-    assert isinstance(field, Field)  # a column of the table, not a relation's other side
-    return field
 
 
 def _placeholder(field) -> str:

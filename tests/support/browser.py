@@ -146,6 +146,26 @@ return {
 """
 
 
+def replaced(page: WebElement):
+    """A wait condition: `page` (the old document's root) is gone. As EC.staleness_of, and
+    also when chromedriver, asked mid-navigation, answers that the node "does not belong to
+    the document" instead of calling it stale (seen on a busy machine)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def gone(driver) -> bool:
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
+    return gone
+
+
 class Browser:
     """One Chromium, pointed at one server: open pages, fill forms, and check each page."""
 
@@ -199,13 +219,12 @@ class Browser:
     def submit_with(self, element: WebElement) -> None:
         """Clicks `element` (a submit button or link) and waits for the next page to load."""
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
 
         page = self.driver.find_element(By.TAG_NAME, "html")
         what = f"clicking {element.tag_name} “{element.text or element.get_attribute('value')}” on {self.path}"
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
         element.click()
-        self.wait(EC.staleness_of(page), f"{what} loaded no page")
+        self.wait(replaced(page), f"{what} loaded no page")
         self._loaded()
 
     def button(self, label: str) -> WebElement:
