@@ -94,13 +94,19 @@ def known_contacts(pop, bots: list[int], count: int) -> list[tuple[int, str]]:
     )
 
 
+LUA_CHUNK = 5000  # requests per Lua function: a function holds at most 65,536 constants
+
+
 def write_lua_data(requests: list[SignedRequest], path: Path) -> None:
-    # JSON strings of ASCII text are valid Lua string literals.
+    # JSON strings of ASCII text are valid Lua string literals. Each chunk is a function of
+    # its own, so a long run (over 20,000 requests) stays within Lua's constants limit.
     with path.open("w") as f:
-        f.write("REQS = {\n")
-        for p, body, sig in requests:
-            f.write(f"{{{json.dumps(p)}, {json.dumps(body)}, {json.dumps(sig)}}},\n")
-        f.write("}\n")
+        f.write("REQS = {}\nfunction add_requests(chunk) for _, r in ipairs(chunk()) do REQS[#REQS + 1] = r end end\n")
+        for start in range(0, len(requests), LUA_CHUNK):
+            f.write("add_requests(function() return {\n")
+            for p, body, sig in requests[start : start + LUA_CHUNK]:
+                f.write(f"{{{json.dumps(p)}, {json.dumps(body)}, {json.dumps(sig)}}},\n")
+            f.write("} end)\n")
 
 
 def run(
