@@ -16,10 +16,8 @@ from conversations.models import Conversation, Message
 from scheduling import outcomes, planning
 from scheduling.models import EngineEvent, FollowUp
 from scheduling.signals import follow_ups_sent
-from scheduling.sql import concrete_field
+from scheduling.sql import CHANGING, concrete_field
 
-# What a reply may have changed on a conversation while its follow-up was being sent.
-REFRESHED = ("stopped", "paused_at", "channel", "last_inbound_at")
 # The columns set on a sent follow-up, in the order of the VALUES rows below.
 SENT_COLUMNS = ("finished_at", "channel", "text", "text_source", "sent_message", "provider_id", "delivery_status")
 
@@ -82,14 +80,14 @@ def record_delivered(delivered: list[Delivered], token: str) -> None:
 
 
 def lock_conversation(conversation: Conversation) -> None:
-    """Lock one conversation and refresh what a reply may have changed (see above)."""
+    """Lock one conversation and refresh what a reply may have changed (scheduling.sql.CHANGING)."""
     for name, value in _lock_conversations({conversation.pk})[conversation.pk].items():
         setattr(conversation, name, value)
 
 
 def _lock_conversations(ids) -> dict[int, dict]:
-    rows = Conversation.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk").values("pk", *REFRESHED)
-    return {row["pk"]: {name: row[name] for name in REFRESHED} for row in rows}
+    rows = Conversation.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk").values("pk", *CHANGING)
+    return {row["pk"]: {name: row[name] for name in CHANGING} for row in rows}
 
 
 def _mark_sent(delivered: list[Delivered], messages: list[Message], token: str) -> None:

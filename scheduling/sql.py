@@ -32,11 +32,10 @@ def lock_by_phone(bot_id: int, phone: str, **subqueries: tuple[str, list]) -> tu
     if not 0 < bot_id <= MAX_ID:
         return None
     parts = [Columns(Conversation, "c"), Columns(Contact, "k"), Columns(Bot, "b")]
-    selected = [part.sql for part in parts] + [f"({sql})" for sql, _ in subqueries.values()]
-    params = [param for _, values in subqueries.values() for param in values]
+    extra, params = _scalar(subqueries)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(selected)} FROM {Conversation._meta.db_table} c "
+            f"SELECT {', '.join(part.sql for part in parts)}{extra} FROM {Conversation._meta.db_table} c "
             f"JOIN {Contact._meta.db_table} k ON k.id = c.contact_id JOIN {Bot._meta.db_table} b ON b.id = c.bot_id "
             f"WHERE c.bot_id = %s AND k.phone = %s AND k.account_id = b.account_id{_lock('c')}",
             [*params, bot_id, phone],
@@ -55,11 +54,11 @@ def lock_and_refresh(conversation: Conversation, **subqueries: tuple[str, list])
     place, keeping the bot and contact the caller read; the values of `subqueries` (name ->
     SQL of a scalar subquery on the conversation, aliased `c`, and its parameters)."""
     fields = [concrete_field(Conversation, name) for name in CHANGING]
-    columns = [f"c.{field.column}" for field in fields] + [f"({sql})" for sql, _ in subqueries.values()]
-    params = [param for _, values in subqueries.values() for param in values]
+    extra, params = _scalar(subqueries)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(columns)} FROM {Conversation._meta.db_table} c WHERE c.id = %s{_lock('c')}",
+            f"SELECT {', '.join(f'c.{field.column}' for field in fields)}{extra} "
+            f"FROM {Conversation._meta.db_table} c WHERE c.id = %s{_lock('c')}",
             [*params, conversation.pk],
         )
         row = cursor.fetchone()
@@ -69,6 +68,12 @@ def lock_and_refresh(conversation: Conversation, **subqueries: tuple[str, list])
     for field in fields:
         setattr(conversation, field.attname, from_db(field, next(values)))
     return dict(zip(subqueries, values, strict=True))
+
+
+def _scalar(subqueries: dict[str, tuple[str, list]]) -> tuple[str, list]:
+    """The subqueries as more columns of a SELECT (", (...), (...)"), and their parameters."""
+    sql = "".join(f", ({query})" for query, _ in subqueries.values())
+    return sql, [param for _, values in subqueries.values() for param in values]
 
 
 def _lock(alias: str) -> str:

@@ -3,7 +3,9 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from accounts.models import Account
+from django.contrib.auth import get_user_model
+
+from accounts.models import Account, Membership
 from bots.models import Bot, WorkingWindow
 from conversations.models import Contact, Conversation
 from rules.working_hours import parse_windows
@@ -18,6 +20,13 @@ def at(text: str) -> datetime:
 
 def make_account(name: str = "Test business") -> Account:
     return Account.objects.create(name=name)
+
+
+def make_member(username: str, account: Account, role: str):
+    """A staff user who is a member of `account` with `role` (password "x")."""
+    user = get_user_model().objects.create_user(username, password="x", is_staff=True)
+    Membership.objects.create(account=account, user=user, role=role)
+    return user
 
 
 def make_bot(*, cadences=None, hours=None, **fields) -> Bot:

@@ -12,13 +12,13 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Account, ApiKey, Membership, Role
+from accounts.models import Account, ApiKey, Role
 from bots.models import Bot
 from console.policy import account_of
 from conversations.models import Contact, Conversation, Tag
 from scheduling import events
 from scheduling.models import EngineEvent, FollowUp
-from tests.factories import clock, make_account, make_bot, make_conversation
+from tests.factories import clock, make_account, make_bot, make_conversation, make_member
 from tests.support.admin_forms import form_data
 from workflows.models import Workflow
 
@@ -51,10 +51,10 @@ def world():
         for name, value in {**made, "tag": tag, "workflow": workflow, "note": note}.items():
             setattr(w, f"{name}_{key}", value)
         setattr(w, f"follow_up_{key}", FollowUp.objects.get(conversation=conversation))
-    w.owner_a = member("owner_a", a, Role.OWNER)
-    w.agent_a = member("agent_a", a, Role.AGENT)
-    w.owner_b = member("owner_b", b, Role.OWNER)
-    w.agent_b = member("agent_b", b, Role.AGENT)
+    w.owner_a = make_member("owner_a", a, Role.OWNER)
+    w.agent_a = make_member("agent_a", a, Role.AGENT)
+    w.owner_b = make_member("owner_b", b, Role.OWNER)
+    w.agent_b = make_member("agent_b", b, Role.AGENT)
     w.nobody = User.objects.create_user("nobody", password="x", is_staff=True)
     w.nobody.user_permissions.set(Permission.objects.filter(content_type__app_label__in=APPS))
     w.agency = User.objects.create_superuser("agency", "agency@example.com", "x")
@@ -62,12 +62,6 @@ def world():
 
 
 APPS = ("accounts", "bots", "conversations", "scheduling", "workflows", "channels_out")
-
-
-def member(username, account, role):
-    user = User.objects.create_user(username, password="x", is_staff=True)
-    Membership.objects.create(account=account, user=user, role=role)
-    return user
 
 
 def signed_in(client, user):

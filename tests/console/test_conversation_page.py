@@ -11,23 +11,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from accounts.models import Membership, Role
+from accounts.models import Role
 from conversations.models import Conversation, Message, OptOut
 from scheduling import events
 from scheduling.models import AgentReply, EngineEvent, FollowUp
-from tests.factories import at, make_account, make_bot, make_conversation
+from tests.factories import at, make_account, make_bot, make_conversation, make_member
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 PENDING, CANCELLED = FollowUp.Status.PENDING, FollowUp.Status.CANCELLED
 SMS_FROM = "+15550001111"
-
-
-def member(username, account, role):
-    user = User.objects.create_user(username, password="x", is_staff=True)
-    Membership.objects.create(account=account, user=user, role=role)
-    return user
 
 
 @pytest.fixture
@@ -48,9 +42,9 @@ def world(engine_clock):
             "bot": bot,
             "conversation": conversation,
             "contact": conversation.contact,
-            "owner": member("owner_a", a, Role.OWNER),
-            "agent": member("agent_a", a, Role.AGENT),
-            "owner_b": member("owner_b", b, Role.OWNER),
+            "owner": make_member("owner_a", a, Role.OWNER),
+            "agent": make_member("agent_a", a, Role.AGENT),
+            "owner_b": make_member("owner_b", b, Role.OWNER),
             "clock": engine_clock,
         },
     )

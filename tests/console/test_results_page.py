@@ -10,12 +10,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from accounts.models import Membership, Role
+from accounts.models import Role
 from channels_out.senders.base import SendError
 from channels_out.senders.console import RecordingSender
 from scheduling import events
 from scheduling.dispatch import dispatch_due
-from tests.factories import at, make_account, make_bot, make_conversation
+from tests.factories import at, make_account, make_bot, make_conversation, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -28,12 +28,6 @@ class RefusesBen(RecordingSender):
         if message.to == "+15555550102":
             raise SendError("twilio_error 21211: invalid 'To' number")
         return super().send(message)
-
-
-def member(username, account, role):
-    user = User.objects.create_user(username, password="x", is_staff=True)
-    Membership.objects.create(account=account, user=user, role=role)
-    return user
 
 
 @pytest.fixture
@@ -74,9 +68,9 @@ def world(engine_clock):
             "bot": bot,
             "other": other,
             "bot_b": bot_b,
-            "owner": member("owner_a", a, Role.OWNER),
-            "agent": member("agent_a", a, Role.AGENT),
-            "owner_b": member("owner_b", b, Role.OWNER),
+            "owner": make_member("owner_a", a, Role.OWNER),
+            "agent": make_member("agent_a", a, Role.AGENT),
+            "owner_b": make_member("owner_b", b, Role.OWNER),
             "clock": engine_clock,
         },
     )

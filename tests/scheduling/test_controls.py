@@ -226,12 +226,18 @@ def test_resuming_after_the_contact_wrote_last_plans_nothing(conversation, alice
     assert len(pending(conversation)) == 1
 
 
-def test_a_pause_stops_a_claimed_follow_up_that_was_not_handed_over(conversation, alice):
+def claimed_at_its_time(conversation):
+    """The bot wrote; at the follow-up's planned time a dispatcher claims it ("tok")."""
     c = clock()
     events.record_outbound(conversation, "Still keen?", clock=c)
     [planned] = pending(conversation)
     c.set(planned.planned_at)
     [claimed_id] = claim(c.now(), "tok", 10)
+    return c, planned, claimed_id
+
+
+def test_a_pause_stops_a_claimed_follow_up_that_was_not_handed_over(conversation, alice):
+    c, planned, claimed_id = claimed_at_its_time(conversation)
 
     controls.pause_follow_ups(conversation, alice, c)
 
@@ -243,11 +249,7 @@ def test_a_pause_stops_a_claimed_follow_up_that_was_not_handed_over(conversation
 def test_the_dispatcher_checks_the_pause_at_send_time(conversation, alice):
     """A follow-up a provider refused for load goes back to pending, pause or not: a pause
     cancels it then; and a due row on a paused conversation is never sent."""
-    c = clock()
-    events.record_outbound(conversation, "Still keen?", clock=c)
-    [planned] = pending(conversation)
-    c.set(planned.planned_at)
-    [claimed_id] = claim(c.now(), "tok", 10)
+    c, planned, claimed_id = claimed_at_its_time(conversation)
     assert hand_over(claimed_id, "tok", c.now())  # in the provider's hands: a pause can't take it back
     controls.pause_follow_ups(conversation, alice, c)
     requeue([claimed_id], "tok", c.now(), refused=True)  # ...which refused it for load
@@ -297,11 +299,7 @@ def test_cancelling_one_follow_up_records_who(conversation, alice):
 
 
 def test_cancelling_a_claimed_follow_up_stops_its_hand_over_but_not_a_handed_one(conversation, alice):
-    c = clock()
-    events.record_outbound(conversation, "Still keen?", clock=c)
-    [planned] = pending(conversation)
-    c.set(planned.planned_at)
-    [claimed_id] = claim(c.now(), "tok", 10)
+    c, planned, claimed_id = claimed_at_its_time(conversation)
     assert controls.cancel_follow_up(planned, alice, c)
     assert not hand_over(claimed_id, "tok", c.now())
 
